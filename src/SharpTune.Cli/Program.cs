@@ -1,0 +1,2 @@
+// Placeholder entry point until the commands land.
+return 0;
