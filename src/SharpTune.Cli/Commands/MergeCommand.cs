@@ -1,0 +1,30 @@
+using System.CommandLine;
+using SharpTune.Mechanisms.Lora;
+using SharpTune.Models;
+using static TorchSharp.torch;
+
+namespace SharpTune.Cli.Commands;
+
+/// <summary><c>sharptune merge</c>: folds a LoRA adapter into the base weights and writes a full model.</summary>
+public static class MergeCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var adapter = new Option<string>("--adapter") { Description = "LoRA adapter directory (PEFT layout).", Required = true };
+        var output = new Option<string>("--output") { Description = "Directory for the merged Hugging Face model.", Required = true };
+
+        var command = new Command("merge", "Merge a LoRA adapter into its base model.") { model, adapter, output };
+        command.SetAction(CommandRunner.Guard(parse =>
+        {
+            var modelDir = parse.GetRequiredValue(model);
+            using var loaded = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
+            var options = PeftAdapter.Load(loaded, parse.GetRequiredValue(adapter));
+            int merged = LoraModel.Merge(loaded);
+            PretrainedModel.Save(loaded, parse.GetRequiredValue(output), modelDir);
+            Console.Error.WriteLine($"Merged {merged} LoRA layers (r={options.R}, alpha={options.Alpha}) into {parse.GetRequiredValue(output)}");
+            return CommandRunner.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,31 @@
+using SharpTune.Mechanisms.Lora;
+using SharpTune.Models;
+using SharpTune.Models.Llama;
+using SharpTune.Tokenization;
+using static TorchSharp.torch;
+
+namespace SharpTune.Cli;
+
+/// <summary>A model with its tokenizer and optional LoRA adapter, as the inference commands load it.</summary>
+public sealed class LoadedModel : IDisposable
+{
+    public required LlamaForCausalLM Model { get; init; }
+    public required HfTokenizer Tokenizer { get; init; }
+
+    public static LoadedModel Load(string modelDir, string? adapterDir, Device device)
+    {
+        var model = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
+        if (adapterDir is not null)
+            PeftAdapter.Load(model, adapterDir);
+        if (device.type != DeviceType.CPU)
+            model.to(device);
+        model.eval();
+        return new LoadedModel { Model = model, Tokenizer = HfTokenizer.Load(modelDir) };
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Tokenizer.Dispose();
+    }
+}

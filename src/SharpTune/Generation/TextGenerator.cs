@@ -1,0 +1,45 @@
+using SharpTune.Models.Llama;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpTune.Generation;
+
+/// <summary>Autoregressive decoding with a KV cache: one forward over the prompt, then one token per step.</summary>
+public static class TextGenerator
+{
+    /// <summary>Returns the generated ids after <paramref name="promptIds"/>, without the stop token.</summary>
+    public static IReadOnlyList<long> Generate(LlamaForCausalLM model, IReadOnlyList<long> promptIds, GenerationOptions options)
+    {
+        if (promptIds.Count == 0)
+            throw new ArgumentException("The prompt must contain at least one token.", nameof(promptIds));
+
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var cache = new KvCache(model.Config.NumHiddenLayers);
+            using var generator = options.Temperature > 0 ? new Generator((ulong)options.Seed, model.Device) : null;
+            var output = new List<long>();
+            int limit = Math.Min(options.MaxNewTokens, model.Config.MaxPositionEmbeddings - promptIds.Count);
+
+            var next = promptIds.ToArray();
+            for (int step = 0; step < limit; step++)
+            {
+                using var scope = NewDisposeScope();
+                var input = tensor(next, dtype: ScalarType.Int64, device: model.Device).unsqueeze(0); // [1, s]
+                var logits = model.Forward(input, cache: cache);                                     // [1, s, vocab]
+                long token = Sampler.Next(logits[0, -1], options, generator);
+                if (options.StopIds.Contains(token))
+                    break;
+                output.Add(token);
+                next = [token];
+            }
+            return output;
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SharpTune.Models.Safetensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpTune.Mechanisms.Lora;
+
+/// <summary>
+/// Reads and writes LoRA adapters in Hugging Face PEFT's layout: <c>adapter_config.json</c> with PEFT's field
+/// names and <c>adapter_model.safetensors</c> with tensors named
+/// <c>base_model.model.&lt;module path&gt;.lora_A.weight</c> (PEFT drops the adapter name "default" when saving).
+/// </summary>
+public static class PeftAdapter
+{
+    public const string ConfigFile = "adapter_config.json";
+    public const string WeightsFile = "adapter_model.safetensors";
+    const string Prefix = "base_model.model.";
+
+    /// <summary>Writes the model's LoRA layers to <paramref name="dir"/>, replacing it only once complete.</summary>
+    public static void Save(nn.Module model, LoraOptions options, string dir, string? baseModelPath)
+    {
+        var full = Path.GetFullPath(dir);
+        var temp = full + $".tmp-{Environment.ProcessId}";
+        if (Directory.Exists(temp))
+            Directory.Delete(temp, recursive: true);
+        Directory.CreateDirectory(temp);
+
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var (path, layer) in LoraModel.Layers(model))
+        {
+            tensors[$"{Prefix}{path}.lora_A.weight"] = layer.lora_A.weight!;
+            tensors[$"{Prefix}{path}.lora_B.weight"] = layer.lora_B.weight!;
+        }
+        SafetensorsWriter.Save(Path.Combine(temp, WeightsFile), tensors);
+        File.WriteAllText(Path.Combine(temp, ConfigFile), ConfigJson(options, baseModelPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        FolderSwap.Replace(temp, full);
+    }
+
+    /// <summary>PEFT's LoraConfig fields for a causal-LM adapter.</summary>
+    public static JsonObject ConfigJson(LoraOptions options, string? baseModelPath) => new()
+    {
+        ["peft_type"] = "LORA",
+        ["task_type"] = "CAUSAL_LM",
+        ["base_model_name_or_path"] = baseModelPath,
+        ["r"] = options.R,
+        ["lora_alpha"] = options.Alpha,
+        ["lora_dropout"] = options.Dropout,
+        ["target_modules"] = new JsonArray(options.TargetModules.Select(t => (JsonNode)t!).ToArray()),
+        ["bias"] = "none",
+        ["fan_in_fan_out"] = false,
+        ["use_rslora"] = options.UseRsLora,
+        ["use_dora"] = false,
+        ["init_lora_weights"] = true,
+        ["inference_mode"] = true,
+        ["modules_to_save"] = null,
+        ["layers_to_transform"] = null,
+        ["rank_pattern"] = new JsonObject(),
+        ["alpha_pattern"] = new JsonObject(),
+    };
+
+    /// <summary>Reads <c>adapter_config.json</c> into LoRA options, rejecting settings SharpTune does not implement.</summary>
+    public static LoraOptions ReadOptions(string dir)
+    {
+        var path = Path.Combine(dir, ConfigFile);
+        if (!File.Exists(path))
+            throw SharpTuneInputException.At(path, null, null, "adapter_config.json not found; pass a folder written by `sharptune train` or PEFT's save_pretrained");
+        JsonObject json;
+        try
+        {
+            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw SharpTuneInputException.At(path, null, null, "expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw SharpTuneInputException.At(path, (e.LineNumber ?? 0) + 1, null, $"invalid JSON: {e.Message}");
+        }
+
+        var type = json["peft_type"]?.GetValue<string>();
+        if (type != "LORA")
+            throw SharpTuneInputException.At(path, null, "peft_type", $"'{type}' is not supported here; expected LORA");
+        if (json["use_dora"]?.GetValue<bool>() == true)
+            throw SharpTuneInputException.At(path, null, "use_dora", "DoRA adapters are not supported yet");
+        if (json["rank_pattern"] is JsonObject ranks && ranks.Count > 0)
+            throw SharpTuneInputException.At(path, null, "rank_pattern", "per-module ranks are not supported yet");
+
+        var targets = json["target_modules"] switch
+        {
+            JsonArray array => array.Select(t => t!.GetValue<string>()).ToList(),
+            JsonValue value => [value.GetValue<string>()],
+            _ => throw SharpTuneInputException.At(path, null, "target_modules", "missing; expected a list of module names"),
+        };
+        if (targets is ["all-linear"])
+            targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+        return new LoraOptions
+        {
+            R = json["r"]?.GetValue<int>() ?? throw SharpTuneInputException.At(path, null, "r", "missing"),
+            Alpha = json["lora_alpha"]?.GetValue<double>() ?? 8,
+            Dropout = json["lora_dropout"]?.GetValue<double>() ?? 0,
+            TargetModules = targets,
+            UseRsLora = json["use_rslora"]?.GetValue<bool>() ?? false,
+        };
+    }
+
+    /// <summary>Attaches the adapter in <paramref name="dir"/> to <paramref name="model"/> and loads its weights.</summary>
+    public static LoraOptions Load(nn.Module model, string dir)
+    {
+        var options = ReadOptions(dir);
+        LoraModel.Attach(model, options, seed: 0);
+        var weightsPath = Path.Combine(dir, WeightsFile);
+        using var reader = SafetensorsReader.Open(weightsPath);
+        using var guard = no_grad();
+        var used = new HashSet<string>();
+        foreach (var (path, layer) in LoraModel.Layers(model))
+        {
+            foreach (var (suffix, parameter) in new[] { ("lora_A", layer.lora_A.weight!), ("lora_B", layer.lora_B.weight!) })
+            {
+                var name = $"{Prefix}{path}.{suffix}.weight";
+                if (!reader.Contains(name))
+                    throw SharpTuneInputException.At(weightsPath, null, name, "tensor missing; the adapter does not match adapter_config.json or this model");
+                using var stored = reader.GetTensor(name);
+                if (!stored.shape.SequenceEqual(parameter.shape))
+                    throw SharpTuneInputException.At(weightsPath, null, name,
+                        $"shape [{string.Join(", ", stored.shape)}] does not match [{string.Join(", ", parameter.shape)}]; the adapter was trained on another model");
+                parameter.copy_(stored);
+                used.Add(name);
+            }
+        }
+        var unknown = reader.Names.FirstOrDefault(n => !used.Contains(n));
+        if (unknown is not null)
+            throw SharpTuneInputException.At(weightsPath, null, unknown, "tensor matches no LoRA layer of this model; the adapter was trained on another model");
+        return options;
+    }
+}

@@ -1,0 +1,15 @@
+using static TorchSharp.torch;
+
+namespace SharpTune.Models;
+
+/// <summary>Named tensors from a checkpoint (one safetensors file or a sharded set).</summary>
+public interface ITensorSource
+{
+    /// <summary>Where the tensors come from, for error messages.</summary>
+    string Description { get; }
+
+    IReadOnlyCollection<string> Names { get; }
+
+    /// <summary>Reads one tensor into a new CPU tensor owned by the caller.</summary>
+    Tensor Read(string name);
+}

@@ -1,0 +1,69 @@
+using SharpTune.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SharpTune.Models.Llama;
+
+/// <summary>
+/// A Llama-family causal language model with Hugging Face parameter names
+/// (<c>model.layers.0.self_attn.q_proj.weight</c>, ...), so checkpoints load and save without renaming.
+/// Qwen2 and Mistral differ only by switches in <see cref="ModelConfig"/>.
+/// </summary>
+public sealed class LlamaForCausalLM : nn.Module
+{
+    public LlamaModel model;
+    /// <summary>The output projection, or null when tied to the input embeddings.</summary>
+    public Linear? lm_head;
+
+    public ModelConfig Config { get; }
+
+    public LlamaForCausalLM(ModelConfig config, ScalarType dtype = ScalarType.Float32) : base(nameof(LlamaForCausalLM))
+    {
+        TorchRuntime.EnsureLoaded();
+        Config = config;
+        model = new LlamaModel(config, dtype);
+        if (!config.TieWordEmbeddings)
+            lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype: dtype);
+        RegisterComponents();
+    }
+
+    public ScalarType DType => model.embed_tokens.weight!.dtype;
+
+    public Device Device => model.embed_tokens.weight!.device;
+
+    /// <summary>Returns logits <c>[batch, seq, vocab]</c> in the model's dtype.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? positionIds = null, Tensor? segmentIds = null, KvCache? cache = null)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.Forward(inputIds, positionIds, segmentIds, cache);
+        return ProjectToVocabulary(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Applies the output head to hidden states <c>[..., hidden]</c>.</summary>
+    public Tensor ProjectToVocabulary(Tensor hidden) =>
+        lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
+
+    /// <summary>Fills every weight with the Hugging Face Llama initialisation (normal(0, initializer_range), norms 1).</summary>
+    public void InitializeWeights(long seed)
+    {
+        using var guard = no_grad();
+        var generator = new Generator((ulong)seed, Device);
+        foreach (var (name, parameter) in named_parameters())
+        {
+            if (name.EndsWith("norm.weight"))
+                parameter.fill_(1.0);
+            else if (name.EndsWith(".bias"))
+                parameter.zero_();
+            else
+                parameter.normal_(0.0, Config.InitializerRange, generator);
+        }
+    }
+
+    /// <summary>
+    /// The parameters as a checkpoint stores them: Hugging Face names, and for a tied model only
+    /// <c>model.embed_tokens.weight</c>, as transformers' <c>save_pretrained</c> writes it.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors() =>
+        named_parameters().Select(p => (p.name, (Tensor)p.parameter));
+}

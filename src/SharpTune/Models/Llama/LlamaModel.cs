@@ -1,0 +1,47 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SharpTune.Models.Llama;
+
+/// <summary>The decoder stack without the output head: embeddings, layers, final norm.</summary>
+public sealed class LlamaModel : nn.Module
+{
+    readonly ModelConfig config;
+
+    public Embedding embed_tokens;
+    public ModuleList<LlamaDecoderLayer> layers;
+    public RmsNorm norm;
+
+    public LlamaModel(ModelConfig config, ScalarType dtype) : base(nameof(LlamaModel))
+    {
+        this.config = config;
+        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, dtype: dtype);
+        layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(i => new LlamaDecoderLayer(config, i, dtype)).ToArray());
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// Runs the stack on <paramref name="inputIds"/> <c>[batch, seq]</c> and returns the normed hidden states
+    /// <c>[batch, seq, hidden]</c>. Positions default to <c>past .. past+seq-1</c>.
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor? positionIds, Tensor? segmentIds, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long seq = inputIds.shape[1];
+        long past = cache?.Length ?? 0;
+        var device = inputIds.device;
+        positionIds ??= arange(past, past + seq, device: device).unsqueeze(0).expand(inputIds.shape[0], seq);
+
+        var hidden = embed_tokens.forward(inputIds);                                          // [b, s, hidden]
+        var (cos, sin) = RotaryEmbedding.Tables(positionIds, config.HeadDim, config.RopeTheta, hidden.dtype);
+        var mask = AttentionMask.Build(seq, past, segmentIds, config.SlidingWindow, device);
+
+        foreach (var layer in layers)
+            hidden = layer.Forward(hidden, cos, sin, mask, cache);
+
+        return norm.forward(hidden).MoveToOuterDisposeScope();
+    }
+}

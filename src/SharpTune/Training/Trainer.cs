@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpTune.Data;
+using SharpTune.Models.Llama;
+using SharpTune.Objectives;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SharpTune.Training;
+
+/// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
+public sealed record TrainingResult(int Steps, int TotalSteps, double? LastLoss, double? EvalLoss, bool Interrupted);
+
+/// <summary>
+/// The training loop shared by every objective: micro-batches, gradient accumulation, clipping, AdamW,
+/// learning-rate schedule, evaluation, checkpoints and metrics.
+/// </summary>
+/// <remarks>
+/// With gradient accumulation the loss of every micro-batch is divided by the number of target tokens in the
+/// whole accumulated batch, so batch 8 × 1 and batch 2 × 4 give the same update (a mean of per-micro-batch means
+/// would weight short micro-batches more).
+/// </remarks>
+public sealed class Trainer
+{
+    readonly LlamaForCausalLM model;
+    readonly TrainerSettings settings;
+    readonly IBatchSource train;
+    readonly IBatchSource? eval;
+    readonly string runDir;
+    readonly ILogger logger;
+    readonly MetricsLog metrics;
+
+    public Trainer(LlamaForCausalLM model, TrainerSettings settings, IBatchSource train, IBatchSource? eval,
+        string runDir, ILogger? logger = null)
+    {
+        this.model = model;
+        this.settings = settings;
+        this.train = train;
+        this.eval = eval;
+        this.runDir = runDir;
+        this.logger = logger ?? NullLogger.Instance;
+        Directory.CreateDirectory(runDir);
+        metrics = new MetricsLog(Path.Combine(runDir, "metrics.jsonl"));
+    }
+
+    public string MetricsPath => Path.Combine(runDir, "metrics.jsonl");
+
+    /// <summary>Optimizer steps for the whole run: max_steps, else epochs × steps per epoch.</summary>
+    public int TotalSteps(BatchOrder order) => settings.MaxSteps
+        ?? settings.Epochs * ((order.MicroBatchesPerEpoch + settings.GradientAccumulationSteps - 1) / settings.GradientAccumulationSteps);
+
+    /// <summary>
+    /// Trains to the end or until <paramref name="cancel"/> fires (checked between steps). With
+    /// <paramref name="resume"/> it continues from the latest checkpoint in the run folder.
+    /// </summary>
+    public TrainingResult Train(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
+        if (trainable.Count == 0)
+            throw new InvalidOperationException("The model has no trainable parameters.");
+        using var optimizer = new AdamW(trainable, AdamW.DefaultDecayFilter);
+        var order = new BatchOrder(train.Count, settings.BatchSize, settings.Seed);
+        int totalSteps = TotalSteps(order);
+
+        torch.random.manual_seed(settings.Seed);
+        var state = new TrainerState { TotalSteps = totalSteps, Seed = settings.Seed };
+        if (resume)
+            state = ResumeFrom(trainable, optimizer, state);
+        else if (File.Exists(MetricsPath))
+            File.Delete(MetricsPath);
+
+        model.train();
+        var clock = Stopwatch.StartNew();
+        double? lastLoss = null, evalLoss = null;
+        long microBatches = state.MicroBatchesConsumed;
+        int step = state.GlobalStep;
+
+        while (step < totalSteps)
+        {
+            if (cancel.IsCancellationRequested)
+                return new TrainingResult(step, totalSteps, lastLoss, evalLoss, Interrupted: true);
+
+            var stepClock = Stopwatch.StartNew();
+            var (loss, tokens, epoch) = AccumulateGradients(order, ref microBatches);
+            double gradNorm = ClipGradients(trainable.Select(p => p.parameter));
+            double lr = LearningRateSchedule.At(settings.LrScheduler, step, settings.WarmupSteps, totalSteps, settings.LearningRate);
+            optimizer.Step(lr, settings.WeightDecay);
+            optimizer.ZeroGrad();
+            step++;
+            lastLoss = loss;
+
+            double tokensPerSecond = tokens / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
+            double epochProgress = (double)microBatches / order.MicroBatchesPerEpoch;
+            if (step % settings.LoggingSteps == 0 || step == totalSteps)
+                metrics.Append(new JsonObject
+                {
+                    ["step"] = step,
+                    ["epoch"] = Math.Round(epochProgress, 4),
+                    ["loss"] = loss,
+                    ["learning_rate"] = lr,
+                    ["grad_norm"] = gradNorm,
+                    ["tokens_per_second"] = Math.Round(tokensPerSecond, 1),
+                });
+
+            double? stepEval = null;
+            if (eval is not null && (step == totalSteps || (settings.EvalSteps is int every && step % every == 0)))
+            {
+                stepEval = evalLoss = Evaluate(eval);
+                metrics.Append(new JsonObject { ["step"] = step, ["eval_loss"] = stepEval });
+                logger.LogInformation("step {Step}: eval_loss {EvalLoss:F4}", step, stepEval);
+            }
+
+            state = state with { GlobalStep = step, MicroBatchesConsumed = microBatches };
+            if (step == totalSteps || (settings.SaveSteps is int save && step % save == 0))
+                Checkpoint.Save(runDir, state, trainable.Select(p => (p.name, p.parameter)), optimizer);
+
+            progress?.Report(new TrainingProgress(step, totalSteps, epochProgress, loss, lr, gradNorm, tokensPerSecond, clock.Elapsed, stepEval));
+        }
+        return new TrainingResult(step, totalSteps, lastLoss, evalLoss, Interrupted: false);
+    }
+
+    /// <summary>Runs one optimizer step's micro-batches forward and backward; returns the token-mean loss.</summary>
+    (double Loss, long Tokens, int Epoch) AccumulateGradients(BatchOrder order, ref long microBatches)
+    {
+        var batches = new List<Batch>();
+        int epoch = 0;
+        try
+        {
+            for (int i = 0; i < settings.GradientAccumulationSteps; i++)
+            {
+                var (indices, e) = order.MicroBatch(microBatches++);
+                epoch = e;
+                batches.Add(train.Collate(indices));
+            }
+            long targetTokens = batches.Sum(b => b.TargetTokenCount());
+            double divisor = Math.Max(1, targetTokens);
+            double lossSum = 0;
+            long inputTokens = 0;
+            foreach (var batch in batches)
+            {
+                using var scope = NewDisposeScope();
+                var logits = ForwardBatch(batch);
+                var sum = CausalLmLoss.Sum(logits, batch.Labels.to(model.Device));
+                (sum / divisor).backward();
+                lossSum += sum.item<float>();
+                inputTokens += batch.SegmentIds.ne(0).sum().item<long>();
+            }
+            return (lossSum / divisor, inputTokens, epoch);
+        }
+        finally
+        {
+            foreach (var batch in batches)
+                batch.Dispose();
+        }
+    }
+
+    Tensor ForwardBatch(Batch batch)
+    {
+        var device = model.Device;
+        // Segment ids only change the mask when a row packs several examples; right padding alone is
+        // handled by causal attention, because real tokens never attend to the pads after them.
+        bool packed = batch.SegmentIds.max().item<long>() > 1;
+        return model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device),
+            packed ? batch.SegmentIds.to(device) : null);
+    }
+
+    /// <summary>Returns the global L2 norm of the gradients before clipping, as transformers logs grad_norm.</summary>
+    double ClipGradients(IEnumerable<Parameter> parameters)
+    {
+        using var scope = NewDisposeScope();
+        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0)
+            return 0;
+        var total = stack(grads.Select(g => g.to(ScalarType.Float32).pow(2).sum()).ToArray()).sum().sqrt();
+        double norm = total.item<float>();
+        if (settings.MaxGradNorm > 0 && norm > settings.MaxGradNorm)
+        {
+            double coefficient = settings.MaxGradNorm / (norm + 1e-6);
+            using var guard = no_grad();
+            foreach (var g in grads)
+                g.mul_(coefficient);
+        }
+        return norm;
+    }
+
+    /// <summary>Token-weighted mean next-token loss over a data set, without gradients.</summary>
+    public double Evaluate(IBatchSource source)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var guard = no_grad();
+            double lossSum = 0;
+            long tokens = 0;
+            for (int start = 0; start < source.Count; start += settings.BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var indices = Enumerable.Range(start, Math.Min(settings.BatchSize, source.Count - start)).ToList();
+                using var batch = source.Collate(indices);
+                var logits = ForwardBatch(batch);
+                lossSum += CausalLmLoss.Sum(logits, batch.Labels.to(model.Device)).item<float>();
+                tokens += batch.TargetTokenCount();
+            }
+            return tokens == 0 ? double.NaN : lossSum / tokens;
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    TrainerState ResumeFrom(List<(string name, Parameter parameter)> trainable, AdamW optimizer, TrainerState fresh)
+    {
+        var latest = Checkpoint.Latest(runDir);
+        if (latest is null)
+            throw new SharpTuneInputException($"{runDir}: no checkpoint to resume from; run without --resume to start fresh");
+        var state = Checkpoint.Restore(latest, trainable.Select(p => (p.name, p.parameter)), optimizer);
+        metrics.TruncateAfter(state.GlobalStep);
+        logger.LogInformation("Resumed from {Checkpoint} at step {Step}", latest, state.GlobalStep);
+        return state with { TotalSteps = fresh.TotalSteps };
+    }
+}
