@@ -122,8 +122,8 @@ public sealed class HfTokenizer : IDisposable
 
     /// <summary>
     /// Resolves a special token: tokenizer_config's token string looked up in tokenizer.json, otherwise
-    /// config.json's id (the first one when it is a list). An explicit null in tokenizer_config means no token, because
-    /// Qwen2.5 writes <c>"bos_token": null</c> there while its config.json still names a bos_token_id.
+    /// config.json's id (the first one when it is a list). An explicit null in tokenizer_config means no token:
+    /// Qwen2.5, for example, writes <c>"bos_token": null</c> there although its config.json names a bos_token_id.
     /// </summary>
     long? ResolveSpecialId(JsonObject config, string configPath, string tokenKey,
         JsonObject modelConfig, string modelConfigPath, string idKey)
