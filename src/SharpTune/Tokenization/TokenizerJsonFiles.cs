@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SharpTune.Data;
 
 namespace SharpTune.Tokenization;
 
@@ -21,7 +22,7 @@ internal static class TokenizerJsonFiles
         {
             var line = ex.LineNumber is long zeroBased ? zeroBased + 1 : (long?)null;
             throw SharpTuneInputException.At(path, line, null,
-                $"invalid JSON ({FirstSentence(ex.Message)}); restore the file from the model's original release");
+                $"invalid JSON ({JsonErrorText.Reason(ex)}); restore the file from the model's original release");
         }
 
         return node as JsonObject
@@ -84,14 +85,5 @@ internal static class TokenizerJsonFiles
             return length > int.MaxValue ? null : (int)length;
         throw SharpTuneInputException.At(path, null, key,
             $"expected a positive integer, found {node.ToJsonString()}; fix or remove the key");
-    }
-
-    /// <summary>Strips System.Text.Json's "Path: ... | LineNumber: ..." suffix, which repeats the location.</summary>
-    public static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut < 0)
-            cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut < 0 ? message : message[..cut]).TrimEnd('.', ' ');
     }
 }
