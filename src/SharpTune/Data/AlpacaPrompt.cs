@@ -1,9 +1,9 @@
 namespace SharpTune.Data;
 
 /// <summary>
-/// The Stanford Alpaca prompt template (tatsu-lab/stanford_alpaca), in its with-input and no-input variants,
-/// ending in <c>"### Response:\n"</c> as alpaca-lora's template does. Training and generation both render prompts
-/// here so a fine-tuned model sees the same text at inference.
+/// The Stanford Alpaca prompt template in its with-input and no-input variants, as the tatsu-lab/stanford_alpaca
+/// README gives it, with the response starting on the line after <c>"### Response:"</c>. Training and generation
+/// both render prompts here, so inference prompts match the training text.
 /// </summary>
 public static class AlpacaPrompt
 {

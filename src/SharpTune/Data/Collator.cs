@@ -25,7 +25,7 @@ public sealed class Collator
         var longest = examples.Max(example => example.Length);
         var length = padToLength ?? longest;
         if (length < longest)
-            throw new ArgumentOutOfRangeException(nameof(padToLength), padToLength, $"the longest example has {longest} tokens");
+            throw new ArgumentOutOfRangeException(nameof(padToLength), padToLength, $"must be at least the max example length, {longest} tokens");
 
         var count = examples.Count;
         var inputIds = new long[count * length];

@@ -10,7 +10,7 @@ namespace SharpTune.Data;
 public static class RecordReader
 {
     /// <summary>Reads every record of <paramref name="path"/> with the line where it starts.</summary>
-    /// <exception cref="SharpTuneInputException">The file is missing, empty, or holds invalid JSON or a non-object record.</exception>
+    /// <exception cref="SharpTuneInputException">The file is missing, empty, or contains invalid JSON or a non-object record.</exception>
     public static IReadOnlyList<JsonRecord> Read(string path)
     {
         if (!File.Exists(path))

@@ -1,7 +1,7 @@
 namespace SharpTune.Data;
 
 /// <summary>
-/// One training row before collation. <see cref="Labels"/> holds the target id for each position's own token or
+/// One training row before collation. <see cref="Labels"/> contains the target id for each position's own token or
 /// <see cref="Batch.IgnoreIndex"/>, as in <see cref="Batch"/>. Packed rows also carry position and segment ids.
 /// An unpacked row leaves both null and the <see cref="Collator"/> gives it segment 1 and positions 0..n-1.
 /// </summary>
