@@ -1,0 +1,52 @@
+namespace SharpTune.Recipes;
+
+/// <summary>
+/// Training recipe: what to tune, how, on which data and with which settings.
+/// <see cref="RecipeLoader.Load(string, IEnumerable{string})"/> builds and validates it from a YAML file; each property's
+/// YAML key is its name in snake_case.
+/// </summary>
+/// <remarks>
+/// After loading, <see cref="Model"/>, <see cref="OutputDir"/> and the paths in <see cref="Data"/> are absolute.
+/// The loader does not check that they exist.
+/// </remarks>
+public sealed record Recipe
+{
+    /// <summary>Folder of a Hugging Face model (config, weights, tokenizer). Key <c>model</c>, required.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Key <c>objective</c>, required.</summary>
+    public required ObjectiveKind Objective { get; init; }
+
+    /// <summary>Key <c>mechanism</c>, required.</summary>
+    public required MechanismKind Mechanism { get; init; }
+
+    /// <summary>Key <c>precision</c>. Default <see cref="PrecisionKind.Fp32"/>.</summary>
+    public PrecisionKind Precision { get; init; } = PrecisionKind.Fp32;
+
+    /// <summary>Key <c>device</c>. Default <see cref="DeviceKind.Auto"/>.</summary>
+    public DeviceKind Device { get; init; } = DeviceKind.Auto;
+
+    /// <summary>Folder for checkpoints, logs and the effective recipe. Key <c>output_dir</c>, required.</summary>
+    public required string OutputDir { get; init; }
+
+    /// <summary>Section <c>data</c>, required because <c>data.train</c> is.</summary>
+    public required DataOptions Data { get; init; }
+
+    /// <summary>Section <c>lora</c>; used only when <see cref="Mechanism"/> is <see cref="MechanismKind.Lora"/>.</summary>
+    public LoraOptions Lora { get; init; } = new();
+
+    /// <summary>Section <c>training</c>.</summary>
+    public TrainingOptions Training { get; init; } = new();
+
+    /// <summary>
+    /// Whether examples are packed into full-length sequences: <see cref="DataOptions.Packing"/> when set,
+    /// else true for continued pretraining and false for supervised fine-tuning.
+    /// </summary>
+    public bool UsesPacking => Data.Packing ?? Objective == ObjectiveKind.Cpt;
+
+    /// <summary>
+    /// Writes every key of the recipe as YAML, with absolute paths, so that a run can save the recipe
+    /// it used. Loading the text back with <see cref="RecipeLoader"/> gives an equal recipe.
+    /// </summary>
+    public string ToYaml() => RecipeWriter.Write(this);
+}

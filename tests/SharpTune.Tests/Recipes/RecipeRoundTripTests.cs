@@ -1,0 +1,131 @@
+using SharpTune.Recipes;
+
+namespace SharpTune.Tests.Recipes;
+
+public class RecipeRoundTripTests
+{
+    static Recipe Reload(Recipe recipe) => RecipeText.Parse(recipe.ToYaml());
+
+    [Fact]
+    public void DefaultsRoundTrip()
+    {
+        var recipe = RecipeText.Parse(RecipeText.Minimal);
+
+        Assert.Equal(recipe, Reload(recipe));
+    }
+
+    [Fact]
+    public void EveryValueRoundTrips()
+    {
+        var recipe = RecipeText.Parse(RecipeText.Minimal,
+            "objective=cpt", "mechanism=full", "precision=bf16", "device=cpu",
+            "data.eval_fraction=0.125", "data.format=chat", "data.max_length=1024", "data.packing=false",
+            "lora.r=64", "lora.alpha=8.5", "lora.dropout=0.1", "lora.target_modules=q_proj,k_proj,gate_proj",
+            "training.epochs=2", "training.max_steps=1000", "training.batch_size=1",
+            "training.gradient_accumulation_steps=16", "training.learning_rate=3e-5", "training.lr_scheduler=constant",
+            "training.warmup_steps=100", "training.weight_decay=0.1", "training.max_grad_norm=0",
+            "training.seed=0", "training.eval_steps=25", "training.save_steps=250", "training.logging_steps=10");
+
+        Assert.Equal(recipe, Reload(recipe));
+    }
+
+    [Fact]
+    public void EvalFileRoundTrips()
+    {
+        var recipe = RecipeText.Parse(RecipeText.Minimal + "\n  eval: dev.jsonl");
+
+        Assert.Equal(recipe, Reload(recipe));
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData("123")]
+    [InlineData("true")]
+    [InlineData("it's here")]
+    [InlineData("a: b # c")]
+    [InlineData("[x]")]
+    public void AwkwardPathsStayStrings(string folderName)
+    {
+        var recipe = RecipeText.Parse(RecipeText.Minimal) with { OutputDir = Path.Combine("/runs", folderName) };
+
+        Assert.Equal(recipe, Reload(recipe));
+    }
+
+    [Fact]
+    public void WrittenKeysMatchSchema()
+    {
+        var yaml = RecipeText.Parse(RecipeText.Minimal).ToYaml();
+
+        var root = (RecipeMapping)RecipeNodeReader.ReadDocument(yaml, "written.yaml")!;
+        var keys = root.Entries.SelectMany(e => e.Value is RecipeMapping section
+            ? section.Entries.Select(child => $"{e.Key.Value}.{child.Key.Value}")
+            : [e.Key.Value]);
+
+        string[] expected =
+        [
+            "model", "objective", "mechanism", "precision", "device", "output_dir",
+            "data.train", "data.eval", "data.eval_fraction", "data.format", "data.max_length", "data.packing",
+            "lora.r", "lora.alpha", "lora.dropout", "lora.target_modules",
+            "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
+            "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
+            "training.max_grad_norm", "training.seed", "training.eval_steps", "training.save_steps", "training.logging_steps",
+        ];
+        Assert.Equal(expected, keys);
+    }
+
+    [Fact]
+    public void LearningRateWrittenAsDecimal()
+    {
+        var yaml = RecipeText.Parse(RecipeText.Minimal).ToYaml();
+
+        Assert.Contains("\n  learning_rate: 0.0002\n", yaml);
+    }
+
+    [Fact]
+    public void ModuleNamesWrittenPlain()
+    {
+        var yaml = RecipeText.Parse(RecipeText.Minimal).ToYaml();
+
+        Assert.Contains("\n  target_modules: [q_proj, v_proj]\n", yaml);
+    }
+
+    [Fact]
+    public void AwkwardModuleNamesRoundTrip()
+    {
+        var recipe = RecipeText.Parse(RecipeText.Minimal, "lora.target_modules=['null', 'a b', 'x,y', model.layers.0.q_proj]");
+
+        Assert.Equal(recipe, Reload(recipe));
+    }
+
+    [Fact]
+    public void UnsetPackingWrittenAsNull()
+    {
+        var yaml = RecipeText.Parse(RecipeText.Minimal).ToYaml();
+
+        Assert.Contains("\n  packing: null\n", yaml);
+    }
+
+    [Fact]
+    public void SavedFileLoadsFromOtherFolder()
+    {
+        var recipe = RecipeText.Parse(RecipeText.Minimal);
+        var path = Path.Combine(TestPaths.NewTempDir("sharptune-recipe"), "recipe.yaml");
+        File.WriteAllText(path, recipe.ToYaml());
+
+        var loaded = RecipeLoader.Load(path);
+
+        Assert.Equal(recipe, loaded);
+    }
+
+    [Fact]
+    public void LoraEqualityComparesModules()
+    {
+        var first = new LoraOptions { TargetModules = new List<string> { "q_proj", "k_proj" } };
+        var second = new LoraOptions { TargetModules = new[] { "q_proj", "k_proj" } };
+        var reordered = new LoraOptions { TargetModules = new[] { "k_proj", "q_proj" } };
+
+        Assert.Equal(first, second);
+        Assert.Equal(first.GetHashCode(), second.GetHashCode());
+        Assert.NotEqual(first, reordered);
+    }
+}
