@@ -8,8 +8,10 @@ public interface ITensorSource
     /// <summary>Where the tensors come from, for error messages.</summary>
     string Description { get; }
 
-    IReadOnlyCollection<string> Names { get; }
+    IReadOnlyList<string> Names { get; }
+
+    bool Contains(string name);
 
     /// <summary>Reads one tensor into a new CPU tensor owned by the caller.</summary>
-    Tensor Read(string name);
+    Tensor GetTensor(string name);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using SharpTune.Models.Llama;
 using SharpTune.Models.Safetensors;
 using SharpTune.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpTune.Models;

@@ -24,10 +24,10 @@ public static class WeightLoader
             foreach (var (name, parameter) in module.named_parameters())
             {
                 var stored = mapName(name);
-                if (!source.Names.Contains(stored))
+                if (!source.Contains(stored))
                     throw SharpTuneInputException.At(source.Description, null, stored,
                         "tensor missing from the checkpoint; the checkpoint does not match config.json");
-                using var tensor = source.Read(stored);
+                using var tensor = source.GetTensor(stored);
                 if (!tensor.shape.SequenceEqual(parameter.shape))
                     throw SharpTuneInputException.At(source.Description, null, stored,
                         $"shape [{string.Join(", ", tensor.shape)}] does not match the model's [{string.Join(", ", parameter.shape)}]; the checkpoint does not match config.json");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SharpTune.Models.Safetensors;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,3 +1,5 @@
+using SharpTune.Recipes;
+
 namespace SharpTune.Training;
 
 /// <summary>
@@ -6,17 +8,17 @@ namespace SharpTune.Training;
 /// </summary>
 public static class LearningRateSchedule
 {
-    public static double At(string kind, int step, int warmupSteps, int totalSteps, double peak)
+    public static double At(LrSchedulerKind kind, int step, int warmupSteps, int totalSteps, double peak)
     {
         if (step < warmupSteps)
             return peak * step / Math.Max(1, warmupSteps);
         double progress = (double)(step - warmupSteps) / Math.Max(1, totalSteps - warmupSteps);
         return kind switch
         {
-            "constant" => peak,
-            "linear" => peak * Math.Max(0.0, 1.0 - progress),
-            "cosine" => peak * Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * progress))),
-            _ => throw new ArgumentException($"Unknown learning-rate schedule '{kind}'; expected cosine, linear or constant.", nameof(kind)),
+            LrSchedulerKind.Constant => peak,
+            LrSchedulerKind.Linear => peak * Math.Max(0.0, 1.0 - progress),
+            LrSchedulerKind.Cosine => peak * Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * progress))),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown learning-rate schedule."),
         };
     }
 }

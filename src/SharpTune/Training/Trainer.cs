@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SharpTune.Data;
 using SharpTune.Models.Llama;
 using SharpTune.Objectives;
+using SharpTune.Recipes;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,14 +27,14 @@ public sealed record TrainingResult(int Steps, int TotalSteps, double? LastLoss,
 public sealed class Trainer
 {
     readonly LlamaForCausalLM model;
-    readonly TrainerSettings settings;
+    readonly TrainingOptions settings;
     readonly IBatchSource train;
     readonly IBatchSource? eval;
     readonly string runDir;
     readonly ILogger logger;
     readonly MetricsLog metrics;
 
-    public Trainer(LlamaForCausalLM model, TrainerSettings settings, IBatchSource train, IBatchSource? eval,
+    public Trainer(LlamaForCausalLM model, TrainingOptions settings, IBatchSource train, IBatchSource? eval,
         string runDir, ILogger? logger = null)
     {
         this.model = model;

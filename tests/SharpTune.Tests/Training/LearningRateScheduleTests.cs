@@ -1,3 +1,4 @@
+using SharpTune.Recipes;
 using SharpTune.Training;
 
 namespace SharpTune.Tests.Training;
@@ -12,7 +13,7 @@ public class LearningRateScheduleTests
     [InlineData(110, 0.0)]
     public void Cosine_MatchesClosedForm(int step, double expectedFraction)
     {
-        Assert.Equal(expectedFraction * 3e-4, LearningRateSchedule.At("cosine", step, 10, 110, 3e-4), 12);
+        Assert.Equal(expectedFraction * 3e-4, LearningRateSchedule.At(LrSchedulerKind.Cosine, step, 10, 110, 3e-4), 12);
     }
 
     [Theory]
@@ -21,18 +22,18 @@ public class LearningRateScheduleTests
     [InlineData(110, 0.0)]
     public void Linear_MatchesClosedForm(int step, double expectedFraction)
     {
-        Assert.Equal(expectedFraction, LearningRateSchedule.At("linear", step, 10, 110, 1.0), 12);
+        Assert.Equal(expectedFraction, LearningRateSchedule.At(LrSchedulerKind.Linear, step, 10, 110, 1.0), 12);
     }
 
     [Fact]
     public void Constant_AfterWarmupStaysAtPeak()
     {
-        Assert.Equal(2.0, LearningRateSchedule.At("constant", 90, 10, 100, 2.0), 12);
+        Assert.Equal(2.0, LearningRateSchedule.At(LrSchedulerKind.Constant, 90, 10, 100, 2.0), 12);
     }
 
     [Fact]
     public void UnknownKind_Throws()
     {
-        Assert.Throws<ArgumentException>(() => LearningRateSchedule.At("step", 0, 0, 10, 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.At((LrSchedulerKind)99, 0, 0, 10, 1.0));
     }
 }

@@ -11,7 +11,7 @@ namespace SharpTune.Models.Safetensors;
 /// checkpoint the view contains exactly the names in <c>weight_map</c>. Every shard is opened and validated up
 /// front. Thread safety and tensor ownership are as for <see cref="SafetensorsReader"/>.
 /// </remarks>
-public sealed class SafetensorsCheckpoint : IDisposable
+public sealed class SafetensorsCheckpoint : ITensorSource, IDisposable
 {
     /// <summary>File name of an unsharded checkpoint.</summary>
     public const string SingleFileName = "model.safetensors";
@@ -99,6 +99,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
     }
 
     /// <summary>Whether the checkpoint contains a tensor of this name.</summary>
+    string ITensorSource.Description => Directory;
+
     public bool Contains(string name) => readerByName.ContainsKey(name);
 
     /// <summary>Returns a tensor's header entry.</summary>
