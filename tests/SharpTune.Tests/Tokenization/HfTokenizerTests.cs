@@ -146,4 +146,33 @@ public sealed class HfTokenizerTests : IDisposable
         Assert.Equal(TinyWordTokenizer.Bos, tokenizer.BosId);
         Assert.Equal(TinyWordTokenizer.Eos, tokenizer.EosId);
     }
+
+    [Fact]
+    public void Encode_EmptyText_NoTokens()
+    {
+        Assert.Empty(_stories.Encode(""));
+    }
+
+    [Fact]
+    public void Load_UnknownModelType_NamesPath()
+    {
+        var dir = TinyWordTokenizer.Create();
+        var path = Path.Combine(dir, "tokenizer.json");
+        File.WriteAllText(path, """{"added_tokens": [], "model": {"type": "NoSuchModel", "vocab": {"a": 0}}}""");
+
+        var ex = Assert.Throws<SharpTuneInputException>(() => HfTokenizer.Load(dir));
+
+        Assert.StartsWith(path + ": Hugging Face tokenizers rejected the file", ex.Message);
+    }
+
+    [Fact]
+    public void Load_InvalidJson_NamesLine()
+    {
+        var dir = TinyWordTokenizer.Create();
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), "{\n  \"model\": {,\n}");
+
+        var ex = Assert.Throws<SharpTuneInputException>(() => HfTokenizer.Load(dir));
+
+        Assert.Contains("tokenizer.json:2: invalid JSON", ex.Message);
+    }
 }
