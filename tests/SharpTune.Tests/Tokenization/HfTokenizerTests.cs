@@ -11,7 +11,7 @@ public sealed class HfTokenizerTests : IDisposable
     [Fact]
     public void Encode_OnceUponATime_HasNoBos()
     {
-        // Ids from the model README, which lists [1, 403, 407, 261, 378] with BOS.
+        // llama2.c's encoder gives [1, 403, 407, 261, 378] for this prompt, BOS first.
         Assert.Equal([403L, 407, 261, 378], _stories.Encode("Once upon a time"));
     }
 
