@@ -11,7 +11,7 @@ public sealed class HfTokenizerTests : IDisposable
     [Fact]
     public void Encode_OnceUponATime_HasNoBos()
     {
-        // Ids from the model README, which lists [1, 403, 407, 261, 378] with BOS.
+        // llama2.c's encoder gives [1, 403, 407, 261, 378] for this prompt, BOS first.
         Assert.Equal([403L, 407, 261, 378], _stories.Encode("Once upon a time"));
     }
 
@@ -145,5 +145,34 @@ public sealed class HfTokenizerTests : IDisposable
 
         Assert.Equal(TinyWordTokenizer.Bos, tokenizer.BosId);
         Assert.Equal(TinyWordTokenizer.Eos, tokenizer.EosId);
+    }
+
+    [Fact]
+    public void Encode_EmptyText_NoTokens()
+    {
+        Assert.Empty(_stories.Encode(""));
+    }
+
+    [Fact]
+    public void Load_UnknownModelType_NamesPath()
+    {
+        var dir = TinyWordTokenizer.Create();
+        var path = Path.Combine(dir, "tokenizer.json");
+        File.WriteAllText(path, """{"added_tokens": [], "model": {"type": "NoSuchModel", "vocab": {"a": 0}}}""");
+
+        var ex = Assert.Throws<SharpTuneInputException>(() => HfTokenizer.Load(dir));
+
+        Assert.StartsWith(path + ": Hugging Face tokenizers rejected the file", ex.Message);
+    }
+
+    [Fact]
+    public void Load_InvalidJson_NamesLine()
+    {
+        var dir = TinyWordTokenizer.Create();
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), "{\n  \"model\": {,\n}");
+
+        var ex = Assert.Throws<SharpTuneInputException>(() => HfTokenizer.Load(dir));
+
+        Assert.Contains("tokenizer.json:2: invalid JSON", ex.Message);
     }
 }
