@@ -6,7 +6,7 @@ namespace SharpTune.Cli;
 /// <summary>Options that several commands share, built fresh for each command.</summary>
 public static class CommonOptions
 {
-    public static Option<string> Device() => new("--device")
+    public static Option<string> Device() => new Option<string>("--device")
     {
         Description = "Where tensors live: auto (CUDA when available), cpu or cuda.",
         DefaultValueFactory = _ => "auto",

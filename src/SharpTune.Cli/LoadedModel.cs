@@ -1,6 +1,7 @@
 using SharpTune.Mechanisms.Lora;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
+using TorchSharp;
 using SharpTune.Tokenization;
 using static TorchSharp.torch;
 

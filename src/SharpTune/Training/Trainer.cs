@@ -73,16 +73,30 @@ public sealed class Trainer
         else if (File.Exists(MetricsPath))
             File.Delete(MetricsPath);
 
+        // An evaluation before the first step gives the baseline that the run is judged against.
+        if (!resume && eval is not null)
+        {
+            double baseline = Evaluate(eval);
+            metrics.Append(new JsonObject { ["step"] = 0, ["eval_loss"] = baseline });
+            logger.LogInformation("step 0: eval_loss {EvalLoss:F4}", baseline);
+        }
+
         model.train();
         var clock = Stopwatch.StartNew();
         double? lastLoss = null, evalLoss = null;
         long microBatches = state.MicroBatchesConsumed;
         int step = state.GlobalStep;
+        int savedStep = step;
 
         while (step < totalSteps)
         {
             if (cancel.IsCancellationRequested)
+            {
+                // Save where we stopped, so --resume continues from this step rather than the last save_steps one.
+                if (step > savedStep)
+                    Checkpoint.Save(runDir, state, trainable.Select(p => (p.name, p.parameter)), optimizer);
                 return new TrainingResult(step, totalSteps, lastLoss, evalLoss, Interrupted: true);
+            }
 
             var stepClock = Stopwatch.StartNew();
             var (loss, tokens, epoch) = AccumulateGradients(order, ref microBatches);
@@ -116,7 +130,10 @@ public sealed class Trainer
 
             state = state with { GlobalStep = step, MicroBatchesConsumed = microBatches };
             if (step == totalSteps || (settings.SaveSteps is int save && step % save == 0))
+            {
                 Checkpoint.Save(runDir, state, trainable.Select(p => (p.name, p.parameter)), optimizer);
+                savedStep = step;
+            }
 
             progress?.Report(new TrainingProgress(step, totalSteps, epochProgress, loss, lr, gradNorm, tokensPerSecond, clock.Elapsed, stepEval));
         }
@@ -158,15 +175,7 @@ public sealed class Trainer
         }
     }
 
-    Tensor ForwardBatch(Batch batch)
-    {
-        var device = model.Device;
-        // Segment ids only change the mask when a row packs several examples; right padding alone is
-        // handled by causal attention, because real tokens never attend to the pads after them.
-        bool packed = batch.SegmentIds.max().item<long>() > 1;
-        return model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device),
-            packed ? batch.SegmentIds.to(device) : null);
-    }
+    Tensor ForwardBatch(Batch batch) => BatchForward.Logits(model, batch);
 
     /// <summary>Returns the global L2 norm of the gradients before clipping, as transformers logs grad_norm.</summary>
     double ClipGradients(IEnumerable<Parameter> parameters)
@@ -188,31 +197,7 @@ public sealed class Trainer
     }
 
     /// <summary>Token-weighted mean next-token loss over a data set, without gradients.</summary>
-    public double Evaluate(IBatchSource source)
-    {
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var guard = no_grad();
-            double lossSum = 0;
-            long tokens = 0;
-            for (int start = 0; start < source.Count; start += settings.BatchSize)
-            {
-                using var scope = NewDisposeScope();
-                var indices = Enumerable.Range(start, Math.Min(settings.BatchSize, source.Count - start)).ToList();
-                using var batch = source.Collate(indices);
-                var logits = ForwardBatch(batch);
-                lossSum += CausalLmLoss.Sum(logits, batch.Labels.to(model.Device)).item<float>();
-                tokens += batch.TargetTokenCount();
-            }
-            return tokens == 0 ? double.NaN : lossSum / tokens;
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
-    }
+    public double Evaluate(IBatchSource source) => BatchForward.MeanLoss(model, source, settings.BatchSize).Loss;
 
     TrainerState ResumeFrom(List<(string name, Parameter parameter)> trainable, AdamW optimizer, TrainerState fresh)
     {

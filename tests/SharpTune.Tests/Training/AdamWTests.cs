@@ -1,6 +1,6 @@
 using SharpTune.Training;
 using TorchSharp;
-using TorchSharp.Modules;
+using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Training;

@@ -1,0 +1,19 @@
+using System.CommandLine;
+using SharpTune.Cli.Commands;
+
+namespace SharpTune.Cli;
+
+/// <summary>The <c>sharptune</c> command tree.</summary>
+public static class SharpTuneCli
+{
+    public static RootCommand BuildRoot() => new("SharpTune: fine-tune Llama-family language models with full fine-tuning or LoRA.")
+    {
+        TrainCommand.Create(),
+        GenerateCommand.Create(),
+        EvalCommand.Create(),
+        MergeCommand.Create(),
+    };
+
+    /// <summary>Parses and runs a command line; returns the process exit code (see <see cref="CommandRunner"/>).</summary>
+    public static int Run(string[] args) => CommandRunner.Run(BuildRoot(), args);
+}

@@ -1,0 +1,48 @@
+using SharpTune.Data;
+using SharpTune.Models.Llama;
+using SharpTune.Objectives;
+using static TorchSharp.torch;
+
+namespace SharpTune.Training;
+
+/// <summary>Runs batches through a model for training and evaluation.</summary>
+public static class BatchForward
+{
+    /// <summary>Returns logits <c>[batch, seq, vocab]</c> for a collated batch, moving it to the model's device.</summary>
+    public static Tensor Logits(LlamaForCausalLM model, Batch batch)
+    {
+        var device = model.Device;
+        // Segment ids only change the mask when a row packs several examples; right padding alone is
+        // handled by causal attention, because real tokens never attend to the pads after them.
+        bool packed = batch.SegmentIds.max().item<long>() > 1;
+        return model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device),
+            packed ? batch.SegmentIds.to(device) : null);
+    }
+
+    /// <summary>Token-weighted mean next-token loss over a data set, without gradients, and the number of target tokens.</summary>
+    public static (double Loss, long Tokens) MeanLoss(LlamaForCausalLM model, IBatchSource source, int batchSize)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var guard = no_grad();
+            double lossSum = 0;
+            long tokens = 0;
+            for (int start = 0; start < source.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var indices = Enumerable.Range(start, Math.Min(batchSize, source.Count - start)).ToList();
+                using var batch = source.Collate(indices);
+                var logits = Logits(model, batch);
+                lossSum += CausalLmLoss.Sum(logits, batch.Labels.to(model.Device)).item<float>();
+                tokens += batch.TargetTokenCount();
+            }
+            return (tokens == 0 ? double.NaN : lossSum / tokens, tokens);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpTune.Data;
+using SharpTune.Mechanisms.Lora;
+using SharpTune.Models;
+using SharpTune.Models.Llama;
+using SharpTune.Recipes;
+using SharpTune.Runtime;
+using SharpTune.Tokenization;
+using static TorchSharp.torch;
+
+namespace SharpTune.Training;
+
+/// <summary>What a finished or interrupted run reports.</summary>
+public sealed record RunSummary(
+    string OutputDir, TrainingResult Result, ParameterCount Parameters, double? InitialEvalLoss, TimeSpan Elapsed);
+
+/// <summary>
+/// Runs a recipe from start to end: load the model and tokenizer, read and tokenize the data, attach the
+/// mechanism, train, and write the adapter or model with the metrics and the effective recipe.
+/// </summary>
+public static class RecipeRun
+{
+    public static RunSummary Execute(Recipe recipe, bool resume = false, bool overwrite = false,
+        ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        logger ??= NullLogger.Instance;
+        var clock = Stopwatch.StartNew();
+        var device = DeviceSelector.Resolve(recipe.Device.ToString().ToLowerInvariant());
+
+        // Foundation model: config first, so a wrong folder fails before any data work.
+        var config = ModelConfig.Load(recipe.Model);
+        using var tokenizer = HfTokenizer.Load(recipe.Model);
+        logger.LogInformation("Model {Architecture} from {Path}: {Layers} layers, hidden {Hidden}, context window {Context}",
+            config.Architecture, recipe.Model, config.NumHiddenLayers, config.HiddenSize, config.MaxPositionEmbeddings);
+
+        // Data: parse, check against the objective, tokenize; report what truncation did.
+        var data = RunData.Load(recipe, tokenizer, config.MaxPositionEmbeddings);
+        Report(logger, "train", data.Train, recipe.Data.MaxLength);
+        if (data.Eval is not null)
+            Report(logger, "eval", data.Eval, recipe.Data.MaxLength);
+
+        var output = new RunOutput(recipe.OutputDir);
+        var runDir = output.Prepare(resume, overwrite);
+
+        // Precision and mechanism.
+        var dtype = recipe.Precision == PrecisionKind.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var model = PretrainedModel.Load(recipe.Model, dtype, device, logger);
+        var loraOptions = AttachMechanism(model, recipe, logger);
+        var parameters = ParameterCount.Of(model);
+        logger.LogInformation("{Counts}", parameters.ToString());
+        File.WriteAllText(Path.Combine(runDir, "trainable_parameters.json"), parameters.ToJson().ToJsonString(MetricsLog.Indented));
+        File.WriteAllText(Path.Combine(runDir, "recipe.yaml"), recipe.ToYaml());
+
+        // Training.
+        var collator = Collator.For(tokenizer);
+        var trainer = new Trainer(model, recipe.Training, new ExampleBatchSource(data.Train.Examples, collator),
+            data.Eval is null ? null : new ExampleBatchSource(data.Eval.Examples, collator), runDir, logger);
+        var result = trainer.Train(resume, progress, cancel);
+        var initialEval = FirstEvalLoss(trainer.MetricsPath);
+        if (result.Interrupted)
+        {
+            logger.LogWarning("Interrupted at step {Step}; continue with --resume (checkpoints are in {Dir})", result.Steps, runDir);
+            return new RunSummary(runDir, result, parameters, initialEval, clock.Elapsed);
+        }
+
+        // Outputs, then the folder swap that makes them visible.
+        if (loraOptions is not null)
+            PeftAdapter.Save(model, loraOptions, Path.Combine(runDir, "adapter"), recipe.Model);
+        else
+            PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);
+        var summary = new RunSummary(recipe.OutputDir, result, parameters, initialEval, clock.Elapsed);
+        File.WriteAllText(Path.Combine(runDir, "summary.json"), SummaryJson(summary).ToJsonString(MetricsLog.Indented));
+        output.Publish();
+        logger.LogInformation("Finished {Steps} steps in {Elapsed:F1} s; outputs in {Dir}", result.Steps, clock.Elapsed.TotalSeconds, recipe.OutputDir);
+        return summary;
+    }
+
+    static Mechanisms.Lora.LoraOptions? AttachMechanism(LlamaForCausalLM model, Recipe recipe, ILogger logger)
+    {
+        if (recipe.Mechanism == MechanismKind.Full)
+        {
+            foreach (var parameter in model.parameters())
+                parameter.requires_grad = true;
+            return null;
+        }
+
+        var options = new Mechanisms.Lora.LoraOptions
+        {
+            R = recipe.Lora.R,
+            Alpha = recipe.Lora.Alpha,
+            Dropout = recipe.Lora.Dropout,
+            TargetModules = recipe.Lora.TargetModules,
+        };
+        var attached = LoraModel.Attach(model, options, recipe.Training.Seed);
+        logger.LogInformation("LoRA r={R} alpha={Alpha} on {Count} layers ({Targets})",
+            options.R, options.Alpha, attached.Count, string.Join(", ", options.TargetModules));
+        return options;
+    }
+
+    static void Report(ILogger logger, string split, TokenizedDataset data, int maxLength)
+    {
+        logger.LogInformation("{Split}: {Count} examples, {Truncated} truncated to max_length {MaxLength}, {Dropped} dropped (no target token left)",
+            split, data.Examples.Count, data.TruncatedCount, maxLength, data.DroppedCount);
+        if (data.LongerThanContextCount > 0)
+            logger.LogWarning("{Split}: {Count} examples are longer than the model's context window", split, data.LongerThanContextCount);
+    }
+
+    static double? FirstEvalLoss(string metricsPath) =>
+        File.Exists(metricsPath)
+            ? MetricsLog.Read(metricsPath).FirstOrDefault(r => r.ContainsKey("eval_loss"))?["eval_loss"]?.GetValue<double>()
+            : null;
+
+    static JsonObject SummaryJson(RunSummary summary) => new()
+    {
+        ["steps"] = summary.Result.Steps,
+        ["final_loss"] = summary.Result.LastLoss,
+        ["initial_eval_loss"] = summary.InitialEvalLoss,
+        ["final_eval_loss"] = summary.Result.EvalLoss,
+        ["trainable_parameters"] = summary.Parameters.Trainable,
+        ["total_parameters"] = summary.Parameters.Total,
+        ["seconds"] = Math.Round(summary.Elapsed.TotalSeconds, 1),
+    };
+}

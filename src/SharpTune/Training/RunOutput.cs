@@ -1,0 +1,50 @@
+namespace SharpTune.Training;
+
+/// <summary>
+/// Where a run writes. Training happens in <c>OUTPUT_DIR.partial</c>, which replaces <c>OUTPUT_DIR</c> only when the
+/// run finishes, so an earlier run's outputs stay intact until the new ones are complete, and an interrupted run
+/// leaves its checkpoints in one known place for <c>--resume</c>.
+/// </summary>
+public sealed record RunOutput(string OutputDir)
+{
+    public string StagingDir => OutputDir + ".partial";
+
+    /// <summary>Prepares the staging folder for a fresh run or a resumed one and returns it.</summary>
+    public string Prepare(bool resume, bool overwrite)
+    {
+        if (resume)
+        {
+            if (Directory.Exists(StagingDir))
+                return StagingDir;
+            if (Checkpoint.Latest(OutputDir) is not null)
+            {
+                CopyFolder(OutputDir, StagingDir); // extend a finished run, e.g. with a larger max_steps
+                return StagingDir;
+            }
+            throw SharpTuneInputException.At(OutputDir, null, "output_dir",
+                "no checkpoint to resume from here or in its .partial folder; run without --resume to start fresh");
+        }
+
+        if (Directory.Exists(OutputDir) && Directory.EnumerateFileSystemEntries(OutputDir).Any() && !overwrite)
+            throw SharpTuneInputException.At(OutputDir, null, "output_dir",
+                "already holds an earlier run; pass --overwrite to replace it once the new run finishes, --resume to continue it, or choose another output_dir");
+        if (Directory.Exists(StagingDir))
+            Directory.Delete(StagingDir, recursive: true);
+        Directory.CreateDirectory(StagingDir);
+        return StagingDir;
+    }
+
+    /// <summary>Moves the finished staging folder into place.</summary>
+    public void Publish() => FolderSwap.Replace(StagingDir, OutputDir);
+
+    static void CopyFolder(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+    }
+}
