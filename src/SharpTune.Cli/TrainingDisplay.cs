@@ -33,6 +33,8 @@ public static class TrainingDisplay
 
     static void WriteLine(TrainingProgress p)
     {
+        if (!p.IsLoggingStep)
+            return;
         var remaining = p.Step == 0 ? TimeSpan.Zero : p.Elapsed / p.Step * (p.TotalSteps - p.Step);
         var eval = p.EvalLoss is double e ? $" eval_loss {e:F4}" : "";
         Console.Error.WriteLine(

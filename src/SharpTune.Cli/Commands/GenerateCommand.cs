@@ -1,10 +1,7 @@
 using System.CommandLine;
+using SharpTune.Data;
 using SharpTune.Generation;
-using SharpTune.Mechanisms.Lora;
-using SharpTune.Models;
 using SharpTune.Runtime;
-using SharpTune.Tokenization;
-using static TorchSharp.torch;
 
 namespace SharpTune.Cli.Commands;
 
@@ -16,7 +13,13 @@ public static class GenerateCommand
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
         var device = CommonOptions.Device();
-        var prompt = new Option<string>("--prompt") { Description = "Prompt text, used as is (no template).", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt text; with --template alpaca it is the instruction.", Required = true };
+        var template = new Option<string>("--template")
+        {
+            Description = "none: use the prompt as is. alpaca: wrap it in the Alpaca template that SFT on instruction data trains with.",
+            DefaultValueFactory = _ => "none",
+        };
+        template.AcceptOnlyFromAmong("none", "alpaca");
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Maximum number of tokens to generate.", DefaultValueFactory = _ => 256 };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature; 0 means greedy decoding.", DefaultValueFactory = _ => 0.0 };
         var topK = new Option<int>("--top-k") { Description = "Sample only from the k most likely tokens; 0 disables.", DefaultValueFactory = _ => 0 };
@@ -25,7 +28,7 @@ public static class GenerateCommand
 
         var command = new Command("generate", "Generate a completion for a prompt.")
         {
-            model, adapter, prompt, maxNewTokens, temperature, topK, topP, seed, device,
+            model, adapter, prompt, template, maxNewTokens, temperature, topK, topP, seed, device,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -41,7 +44,10 @@ public static class GenerateCommand
                 throw new SharpTuneInputException("--max-new-tokens, --temperature and --top-k must be >= 0, and --top-p in (0, 1]");
 
             using var loaded = LoadedModel.Load(parse.GetRequiredValue(model), parse.GetValue(adapter), DeviceSelector.Resolve(parse.GetValue(device)!));
-            var (text, _) = TextCompletion.Complete(loaded.Model, loaded.Tokenizer, parse.GetRequiredValue(prompt), options);
+            var promptText = parse.GetValue(template) == "alpaca"
+                ? AlpacaPrompt.Render(parse.GetRequiredValue(prompt))
+                : parse.GetRequiredValue(prompt);
+            var (text, _) = TextCompletion.Complete(loaded.Model, loaded.Tokenizer, promptText, options);
             Console.Out.Write(text);
             Console.Out.WriteLine();
             return CommandRunner.Success;

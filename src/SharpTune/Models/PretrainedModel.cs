@@ -31,6 +31,16 @@ public static class PretrainedModel
         return model;
     }
 
+    /// <summary>Builds a model from <paramref name="config"/> with random weights, for training from scratch.</summary>
+    public static LlamaForCausalLM CreateRandom(ModelConfig config, ScalarType dtype, Device device, long seed)
+    {
+        var model = new LlamaForCausalLM(config, dtype);
+        model.InitializeWeights(seed);
+        if (device.type != DeviceType.CPU)
+            model.to(device);
+        return model;
+    }
+
     /// <summary>
     /// Writes <paramref name="model"/> as a Hugging Face directory: config.json, model.safetensors and the
     /// tokenizer files from <paramref name="sourceDir"/>. Everything is written to a temporary sibling folder that

@@ -14,6 +14,12 @@ public sealed record Recipe
     /// <summary>Folder of a Hugging Face model (config, weights, tokenizer). Key <c>model</c>, required.</summary>
     public required string Model { get; init; }
 
+    /// <summary>
+    /// Start from random weights (transformers' Llama initialisation, seeded by <c>training.seed</c>) instead of the
+    /// checkpoint; the model folder then needs only config.json and the tokenizer files. Key <c>from_scratch</c>, default false.
+    /// </summary>
+    public bool FromScratch { get; init; }
+
     /// <summary>Key <c>objective</c>, required.</summary>
     public required ObjectiveKind Objective { get; init; }
 

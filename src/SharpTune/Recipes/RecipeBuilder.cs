@@ -8,6 +8,7 @@ internal static class RecipeBuilder
         var recipe = new Recipe
         {
             Model = values.Path("model", allowNull: true) ?? throw values.Missing("model", "path/to/model"),
+            FromScratch = values.Bool("from_scratch") ?? false,
             Objective = values.Enum<ObjectiveKind>("objective", allowNull: true) ?? throw values.Missing("objective", "sft"),
             Mechanism = values.Enum<MechanismKind>("mechanism", allowNull: true) ?? throw values.Missing("mechanism", "lora"),
             Precision = values.Enum<PrecisionKind>("precision") ?? PrecisionKind.Fp32,

@@ -21,6 +21,7 @@ internal static partial class RecipeWriter
         emitter.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, isImplicit: true, MappingStyle.Block));
 
         Entry(emitter, "model", Quoted(recipe.Model));
+        Entry(emitter, "from_scratch", Bool(recipe.FromScratch));
         Entry(emitter, "objective", Plain(RecipeEnum.ToYaml(recipe.Objective)));
         Entry(emitter, "mechanism", Plain(RecipeEnum.ToYaml(recipe.Mechanism)));
         Entry(emitter, "precision", Plain(RecipeEnum.ToYaml(recipe.Precision)));

@@ -48,7 +48,9 @@ public static class RecipeRun
 
         // Precision and mechanism.
         var dtype = recipe.Precision == PrecisionKind.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        using var model = PretrainedModel.Load(recipe.Model, dtype, device, logger);
+        using var model = recipe.FromScratch
+            ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
+            : PretrainedModel.Load(recipe.Model, dtype, device, logger);
         var loraOptions = AttachMechanism(model, recipe, logger);
         var parameters = ParameterCount.Of(model);
         logger.LogInformation("{Counts}", parameters.ToString());

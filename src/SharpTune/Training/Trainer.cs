@@ -109,7 +109,8 @@ public sealed class Trainer
 
             double tokensPerSecond = tokens / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             double epochProgress = (double)microBatches / order.MicroBatchesPerEpoch;
-            if (step % settings.LoggingSteps == 0 || step == totalSteps)
+            bool isLoggingStep = step % settings.LoggingSteps == 0 || step == totalSteps;
+            if (isLoggingStep)
                 metrics.Append(new JsonObject
                 {
                     ["step"] = step,
@@ -135,7 +136,8 @@ public sealed class Trainer
                 savedStep = step;
             }
 
-            progress?.Report(new TrainingProgress(step, totalSteps, epochProgress, loss, lr, gradNorm, tokensPerSecond, clock.Elapsed, stepEval));
+            progress?.Report(new TrainingProgress(step, totalSteps, epochProgress, loss, lr, gradNorm, tokensPerSecond, clock.Elapsed, stepEval,
+                isLoggingStep || stepEval is not null));
         }
         return new TrainingResult(step, totalSteps, lastLoss, evalLoss, Interrupted: false);
     }
