@@ -56,6 +56,9 @@ public sealed class LoraSftFixture : IDisposable
     public double EvalLossBefore { get; }
     public double EvalLossAfter { get; }
 
+    /// <summary>Examples left after max_length truncation dropped those with no response token, for the test log.</summary>
+    public (int Train, int Eval) ExampleCounts { get; }
+
     /// <summary>Wall time of the 30 training steps, for the test log only.</summary>
     public TimeSpan TrainingTime { get; }
 
@@ -71,14 +74,16 @@ public sealed class LoraSftFixture : IDisposable
         AttachedBytes = Snapshot(Model);
         UntrainedAdapterLogits = Logits(Model);
 
-        // The first 32 records are the eval set, the other 368 the training set.
+        // The first 100 records are the eval set and the other 300 the training set. At max_length 192 most
+        // records are dropped, because the Alpaca prompt and the question leave no room for the answer.
         using var tokenizer = HfTokenizer.Load(TestPaths.Stories260k);
         var records = RecordParser.Load(TestPaths.SharedData("gsm8k_sft.dev.jsonl")).Records;
         var builder = new SftExampleBuilder(tokenizer, maxLength: 192);
         var collator = Collator.For(tokenizer);
-        var eval = new ExampleBatchSource(builder.Build(records.Take(32)).Examples, collator);
-        var train = new ExampleBatchSource(builder.Build(records.Skip(32)).Examples, collator);
+        var eval = new ExampleBatchSource(builder.Build(records.Take(100)).Examples, collator);
+        var train = new ExampleBatchSource(builder.Build(records.Skip(100)).Examples, collator);
 
+        ExampleCounts = (train.Count, eval.Count);
         EvalLossBefore = BatchForward.MeanLoss(Model, eval, Training.BatchSize).Loss;
         var clock = Stopwatch.StartNew();
         new Trainer(Model, Training, train, eval: null, Path.Combine(tempDir, "run")).Train();

@@ -39,7 +39,8 @@ public sealed class LoraSftTests(LoraSftFixture fixture, ITestOutputHelper outpu
     public void Training_LowersEvalLoss()
     {
         output.WriteLine($"eval loss before {fixture.EvalLossBefore:F4}, after {fixture.EvalLossAfter:F4}; " +
-            $"training took {fixture.TrainingTime.TotalSeconds:F1} s");
+            $"training took {fixture.TrainingTime.TotalSeconds:F1} s on {fixture.ExampleCounts.Train} training and " +
+            $"{fixture.ExampleCounts.Eval} eval examples");
 
         Assert.True(fixture.EvalLossAfter < fixture.EvalLossBefore,
             $"eval loss went from {fixture.EvalLossBefore} to {fixture.EvalLossAfter}");
