@@ -20,7 +20,10 @@ public static class GenerateCommand
             DefaultValueFactory = _ => "none",
         };
         template.AcceptOnlyFromAmong("none", "alpaca");
-        var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Maximum number of tokens to generate.", DefaultValueFactory = _ => 256 };
+        var maxNewTokens = new Option<int?>("--max-new-tokens")
+        {
+            Description = "Maximum number of tokens to generate; by default generation runs until a stop token or the end of the context window.",
+        };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature; 0 means greedy decoding.", DefaultValueFactory = _ => 0.0 };
         var topK = new Option<int>("--top-k") { Description = "Sample only from the k most likely tokens; 0 disables.", DefaultValueFactory = _ => 0 };
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling probability mass; 1 disables.", DefaultValueFactory = _ => 1.0 };
@@ -34,7 +37,8 @@ public static class GenerateCommand
         {
             var options = new GenerationOptions
             {
-                MaxNewTokens = parse.GetValue(maxNewTokens),
+                // The generator caps this at the context window left after the prompt.
+                MaxNewTokens = parse.GetValue(maxNewTokens) ?? int.MaxValue,
                 Temperature = parse.GetValue(temperature),
                 TopK = parse.GetValue(topK),
                 TopP = parse.GetValue(topP),
