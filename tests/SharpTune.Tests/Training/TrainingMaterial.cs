@@ -21,7 +21,7 @@ public static class TrainingMaterial
 
     /// <summary>
     /// Returns the first <paramref name="count"/> gsm8k SFT examples of at most <paramref name="maxTokens"/> tokens,
-    /// in file order. Short examples keep training steps cheap; their lengths still differ from one to the next.
+    /// in file order. Short examples keep training steps cheap, and their lengths still differ from one to the next.
     /// </summary>
     public static IReadOnlyList<TokenizedExample> ShortGsm8kExamples(int count, int maxTokens)
     {
