@@ -48,6 +48,7 @@ public static class CliProcess
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
         bool interrupted = false;
+        int? killErrno = null;
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -64,8 +65,9 @@ public static class CliProcess
                 if (!interrupted && interruptAfter is not null && interruptAfter(e.Data))
                 {
                     interrupted = true;
+                    // An exception here would escape on a thread-pool thread and end the test host, so it is raised below.
                     if (Kill(process.Id, Sigint) != 0)
-                        throw new InvalidOperationException($"kill -INT {process.Id} failed with errno {Marshal.GetLastPInvokeError()}");
+                        killErrno = Marshal.GetLastPInvokeError();
                 }
             }
         };
@@ -79,6 +81,8 @@ public static class CliProcess
             throw new TimeoutException($"sharptune {string.Join(' ', args)} did not exit within {Timeout.TotalSeconds} s");
         }
         process.WaitForExit(); // drains the output events
+        if (killErrno is int errno)
+            throw new InvalidOperationException($"kill -INT {process.Id} failed with errno {errno}");
         lock (stderr)
             lock (stdout)
                 return new CliResult(process.ExitCode, stdout.ToString(), stderr.ToString());
