@@ -7,7 +7,7 @@ public static class DeviceSelector
 {
     public static readonly IReadOnlyList<string> Choices = ["auto", "cpu", "cuda"];
 
-    /// <summary>auto picks CUDA when the CUDA build of libtorch is installed and sees a GPU, else the CPU.</summary>
+    /// <summary>Resolves the setting; auto picks CUDA when the CUDA build of libtorch is installed and a GPU is present, else the CPU.</summary>
     public static Device Resolve(string setting)
     {
         TorchRuntime.EnsureLoaded();

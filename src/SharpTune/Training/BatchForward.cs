@@ -12,8 +12,8 @@ public static class BatchForward
     public static Tensor Logits(LlamaForCausalLM model, Batch batch)
     {
         var device = model.Device;
-        // Segment ids only change the mask when a row packs several examples; right padding alone is
-        // handled by causal attention, because real tokens never attend to the pads after them.
+        // Segment ids change the mask only when a row packs several examples. Right padding alone needs no mask
+        // beyond the causal one, because real tokens never attend to the pads after them.
         bool packed = batch.SegmentIds.max().item<long>() > 1;
         return model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device),
             packed ? batch.SegmentIds.to(device) : null);

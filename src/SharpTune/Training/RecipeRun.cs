@@ -105,8 +105,11 @@ public static class RecipeRun
 
     static void Report(ILogger logger, string split, TokenizedDataset data, int maxLength)
     {
-        logger.LogInformation("{Split}: {Count} examples, {Truncated} truncated to max_length {MaxLength}, {Dropped} dropped (no target token left)",
-            split, data.Examples.Count, data.TruncatedCount, maxLength, data.DroppedCount);
+        logger.LogInformation("{Split}: {Count} examples, {Truncated} truncated to max_length {MaxLength}",
+            split, data.Examples.Count, data.TruncatedCount, maxLength);
+        if (data.DroppedCount > 0)
+            logger.LogWarning("{Split}: dropped {Dropped} examples whose prompt fills max_length {MaxLength} and leaves no response token; raise data.max_length to keep them",
+                split, data.DroppedCount, maxLength);
         if (data.LongerThanContextCount > 0)
             logger.LogWarning("{Split}: {Count} examples are longer than the model's context window", split, data.LongerThanContextCount);
     }

@@ -28,6 +28,9 @@ public sealed record RunOutput(string OutputDir)
         if (Directory.Exists(OutputDir) && Directory.EnumerateFileSystemEntries(OutputDir).Any() && !overwrite)
             throw SharpTuneInputException.At(OutputDir, null, "output_dir",
                 "already holds an earlier run; pass --overwrite to replace it once the new run finishes, --resume to continue it, or choose another output_dir");
+        if (Directory.Exists(StagingDir) && Checkpoint.Latest(StagingDir) is not null && !overwrite)
+            throw SharpTuneInputException.At(StagingDir, null, "output_dir",
+                "holds checkpoints of an interrupted run; pass --resume to continue it or --overwrite to discard it");
         if (Directory.Exists(StagingDir))
             Directory.Delete(StagingDir, recursive: true);
         Directory.CreateDirectory(StagingDir);

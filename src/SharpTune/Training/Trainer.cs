@@ -21,8 +21,8 @@ public sealed record TrainingResult(int Steps, int TotalSteps, double? LastLoss,
 /// </summary>
 /// <remarks>
 /// With gradient accumulation the loss of every micro-batch is divided by the number of target tokens in the
-/// whole accumulated batch, so batch 8 × 1 and batch 2 × 4 give the same update (a mean of per-micro-batch means
-/// would weight short micro-batches more).
+/// whole accumulated batch, so batch 8 × 1 and batch 2 × 4 give the same update. A mean of per-micro-batch means
+/// would weight short micro-batches more.
 /// </remarks>
 public sealed class Trainer
 {

@@ -1,6 +1,6 @@
 namespace SharpTune.Training;
 
-/// <summary>Where a run stands, saved in each checkpoint's <c>trainer_state.json</c>.</summary>
+/// <summary>Progress of a run, saved in each checkpoint's <c>trainer_state.json</c>.</summary>
 public sealed record TrainerState
 {
     /// <summary>Optimizer steps completed; also the learning-rate schedule's position.</summary>

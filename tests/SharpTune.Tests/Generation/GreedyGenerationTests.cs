@@ -84,11 +84,11 @@ public sealed class GreedyGenerationTests(GreedyStoryFixture fixture) : IClassFi
     {
         var expected = fixture.Tokenizer.Decode(fixture.Story);
 
-        var result = CliProcess.Run("generate", "--model", TestPaths.Stories260k, "--prompt", "Once upon a time",
+        var result = CliProcess.Run(Directory.GetCurrentDirectory(), "generate", "--model", TestPaths.Stories260k, "--prompt", "Once upon a time",
             "--temperature", "0", "--device", "cpu");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.StartsWith(StoryStart, result.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(expected + Environment.NewLine, result.StandardOutput);
+        Assert.StartsWith(StoryStart, result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(expected + Environment.NewLine, result.Stdout);
     }
 }

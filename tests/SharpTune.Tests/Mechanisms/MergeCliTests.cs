@@ -64,18 +64,18 @@ public sealed class MergeCliTests(ITestOutputHelper output) : IDisposable
         var adapter = TrainShortRun();
         var merged = Path.Combine(dir, "merged");
 
-        var merge = CliProcess.Run("merge", "--model", TestPaths.Stories260k, "--adapter", adapter, "--output", merged);
-        var fromMerged = CliProcess.Run("generate", "--model", merged, "--prompt", Prompt,
+        var merge = CliProcess.Run(Directory.GetCurrentDirectory(), "merge", "--model", TestPaths.Stories260k, "--adapter", adapter, "--output", merged);
+        var fromMerged = CliProcess.Run(Directory.GetCurrentDirectory(), "generate", "--model", merged, "--prompt", Prompt,
             "--temperature", "0", "--max-new-tokens", MaxNewTokens, "--device", "cpu");
-        var fromAdapter = CliProcess.Run("generate", "--model", TestPaths.Stories260k, "--adapter", adapter, "--prompt", Prompt,
+        var fromAdapter = CliProcess.Run(Directory.GetCurrentDirectory(), "generate", "--model", TestPaths.Stories260k, "--adapter", adapter, "--prompt", Prompt,
             "--temperature", "0", "--max-new-tokens", MaxNewTokens, "--device", "cpu");
 
-        output.WriteLine($"with adapter: {fromAdapter.StandardOutput}");
-        output.WriteLine($"merged: {fromMerged.StandardOutput}");
+        output.WriteLine($"with adapter: {fromAdapter.Stdout}");
+        output.WriteLine($"merged: {fromMerged.Stdout}");
         Assert.Equal(0, merge.ExitCode);
         Assert.Equal(0, fromMerged.ExitCode);
         Assert.Equal(0, fromAdapter.ExitCode);
-        Assert.NotEqual(GreedyBaseCompletion(), fromAdapter.StandardOutput); // the adapter has an effect
-        Assert.Equal(fromAdapter.StandardOutput, fromMerged.StandardOutput);
+        Assert.NotEqual(GreedyBaseCompletion(), fromAdapter.Stdout); // the adapter has an effect
+        Assert.Equal(fromAdapter.Stdout, fromMerged.Stdout);
     }
 }

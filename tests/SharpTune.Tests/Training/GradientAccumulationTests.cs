@@ -73,7 +73,7 @@ public class GradientAccumulationTests(ITestOutputHelper output)
         var runDir = TestPaths.NewTempDir("sharptune-accumulation");
         using var model = LoadModel();
         if (lora)
-            LoraModel.Attach(model, new Mechanisms.Lora.LoraOptions
+            LoraModel.Attach(model, new global::SharpTune.Mechanisms.Lora.LoraOptions
             {
                 R = 4,
                 Alpha = 8,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace SharpTune.Tests.Cli;
+namespace SharpTune.Tests;
 
 /// <summary>Exit code and output of one <c>sharptune</c> process.</summary>
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
