@@ -1,4 +1,4 @@
-using SharpTune.Mechanisms.Lora;
+using SharpTune.Mechanisms;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
 using TorchSharp;
@@ -17,7 +17,7 @@ public sealed class LoadedModel : IDisposable
     {
         var model = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
         if (adapterDir is not null)
-            PeftAdapter.Load(model, adapterDir);
+            AdapterFolder.Load(model, adapterDir);
         if (device.type != DeviceType.CPU)
             model.to(device);
         model.eval();

@@ -19,9 +19,11 @@ public static class BatchForward
             packed ? batch.SegmentIds.to(device) : null);
     }
 
-    /// <summary>Token-weighted mean next-token loss over a data set, without gradients, and the number of target tokens.</summary>
-    public static (double Loss, long Tokens) MeanLoss(LlamaForCausalLM model, IBatchSource source, int batchSize)
+    /// <summary>Mean loss over a data set, without gradients, and the number of loss terms (target tokens by default).</summary>
+    public static (double Loss, long Tokens) MeanLoss(LlamaForCausalLM model, IBatchSource source, int batchSize,
+        ITrainingObjective? objective = null)
     {
+        objective ??= CausalLmObjective.Instance;
         bool wasTraining = model.training;
         model.eval();
         try
@@ -34,9 +36,8 @@ public static class BatchForward
                 using var scope = NewDisposeScope();
                 var indices = Enumerable.Range(start, Math.Min(batchSize, source.Count - start)).ToList();
                 using var batch = source.Collate(indices);
-                var logits = Logits(model, batch);
-                lossSum += CausalLmLoss.Sum(logits, batch.Labels.to(model.Device)).item<float>();
-                tokens += batch.TargetTokenCount();
+                lossSum += objective.LossSum(model, batch).item<float>();
+                tokens += objective.TermCount(batch);
             }
             return (tokens == 0 ? double.NaN : lossSum / tokens, tokens);
         }

@@ -33,10 +33,12 @@ public sealed class Trainer
     readonly string runDir;
     readonly ILogger logger;
     readonly MetricsLog metrics;
+    readonly ITrainingObjective objective;
 
     public Trainer(LlamaForCausalLM model, TrainingOptions settings, IBatchSource train, IBatchSource? eval,
-        string runDir, ILogger? logger = null)
+        string runDir, ILogger? logger = null, ITrainingObjective? objective = null)
     {
+        this.objective = objective ?? CausalLmObjective.Instance;
         this.model = model;
         this.settings = settings;
         this.train = train;
@@ -59,7 +61,8 @@ public sealed class Trainer
     /// </summary>
     public TrainingResult Train(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
-        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
+        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad)
+            .Concat(objective.ExtraParameters.Select(p => (name: p.Name, parameter: p.Parameter))).ToList();
         if (trainable.Count == 0)
             throw new InvalidOperationException("The model has no trainable parameters.");
         using var optimizer = new AdamW(trainable, AdamW.DefaultDecayFilter);
@@ -155,15 +158,14 @@ public sealed class Trainer
                 epoch = e;
                 batches.Add(train.Collate(indices));
             }
-            long targetTokens = batches.Sum(b => b.TargetTokenCount());
+            long targetTokens = batches.Sum(objective.TermCount);
             double divisor = Math.Max(1, targetTokens);
             double lossSum = 0;
             long inputTokens = 0;
             foreach (var batch in batches)
             {
                 using var scope = NewDisposeScope();
-                var logits = ForwardBatch(batch);
-                var sum = CausalLmLoss.Sum(logits, batch.Labels.to(model.Device));
+                var sum = objective.LossSum(model, batch);
                 (sum / divisor).backward();
                 lossSum += sum.item<float>();
                 inputTokens += batch.SegmentIds.ne(0).sum().item<long>();
@@ -176,8 +178,6 @@ public sealed class Trainer
                 batch.Dispose();
         }
     }
-
-    Tensor ForwardBatch(Batch batch) => BatchForward.Logits(model, batch);
 
     /// <summary>Returns the global L2 norm of the gradients before clipping, as transformers logs grad_norm.</summary>
     double ClipGradients(IEnumerable<Parameter> parameters)
@@ -199,7 +199,7 @@ public sealed class Trainer
     }
 
     /// <summary>Token-weighted mean next-token loss over a data set, without gradients.</summary>
-    public double Evaluate(IBatchSource source) => BatchForward.MeanLoss(model, source, settings.BatchSize).Loss;
+    public double Evaluate(IBatchSource source) => BatchForward.MeanLoss(model, source, settings.BatchSize, objective).Loss;
 
     TrainerState ResumeFrom(List<(string name, Parameter parameter)> trainable, AdamW optimizer, TrainerState fresh)
     {
