@@ -63,7 +63,7 @@ public class RecipeRoundTripTests
 
         string[] expected =
         [
-            "model", "objective", "mechanism", "precision", "device", "output_dir",
+            "model", "from_scratch", "objective", "mechanism", "precision", "device", "output_dir",
             "data.train", "data.eval", "data.eval_fraction", "data.format", "data.max_length", "data.packing",
             "lora.r", "lora.alpha", "lora.dropout", "lora.target_modules",
             "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
