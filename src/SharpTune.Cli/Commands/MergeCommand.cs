@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SharpTune.Mechanisms.Lora;
 using SharpTune.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpTune.Cli.Commands;
@@ -21,6 +22,11 @@ public static class MergeCommand
             using var loaded = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
             var options = PeftAdapter.Load(loaded, parse.GetRequiredValue(adapter));
             int merged = LoraModel.Merge(loaded);
+
+            // Merging runs in float32; the merged model is stored in the base model's own dtype.
+            var storedDtype = PretrainedModel.DtypeFromName(loaded.Config.TorchDtype);
+            if (storedDtype != ScalarType.Float32)
+                loaded.to(storedDtype);
             PretrainedModel.Save(loaded, parse.GetRequiredValue(output), modelDir);
             Console.Error.WriteLine($"Merged {merged} LoRA layers (r={options.R}, alpha={options.Alpha}) into {parse.GetRequiredValue(output)}");
             return CommandRunner.Success;

@@ -68,6 +68,14 @@ public static class PretrainedModel
         FolderSwap.Replace(temp, full);
     }
 
+    /// <summary>The dtype a <c>torch_dtype</c> string names; float32 for anything else.</summary>
+    public static ScalarType DtypeFromName(string torchDtype) => torchDtype switch
+    {
+        "bfloat16" => ScalarType.BFloat16,
+        "float16" => ScalarType.Float16,
+        _ => ScalarType.Float32,
+    };
+
     /// <summary>The <c>torch_dtype</c> string transformers writes for a dtype.</summary>
     public static string DtypeName(ScalarType dtype) => dtype switch
     {
