@@ -113,7 +113,7 @@ sealed partial class TemplateRenderer
         foreach (var (op, operandExpression) in compare.Rest)
         {
             var right = Evaluate(operandExpression, scope);
-            var holds = op switch
+            var satisfied = op switch
             {
                 "==" => PyOps.AreEqual(left, right),
                 "!=" => !PyOps.AreEqual(left, right),
@@ -124,7 +124,7 @@ sealed partial class TemplateRenderer
                 "in" => PyOps.Contains(right, left),
                 _ => !PyOps.Contains(right, left),
             };
-            if (!holds)
+            if (!satisfied)
                 return false;
             left = right;
         }

@@ -271,7 +271,7 @@ public static class PyOps
         _ => throw new ChatTemplateException($"'{TypeName(value)}' object is not iterable"),
     };
 
-    /// <summary>Characters of a string as Python sees them: one item per code point.</summary>
+    /// <summary>Characters of a string as Python iterates them: one item per code point.</summary>
     static List<object?> StringCharacters(string s)
     {
         var items = new List<object?>();

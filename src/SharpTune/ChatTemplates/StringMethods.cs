@@ -22,6 +22,8 @@ static class StringMethods
         "lower" => _ => s.ToLowerInvariant(),
         "title" => _ => Title(s),
         "capitalize" => _ => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..].ToLowerInvariant(),
+        // NOTE: find and rfind return UTF-16 offsets, which differ from Python's code-point offsets after
+        // characters outside the Basic Multilingual Plane.
         "find" => args => (long)s.IndexOf(ArgumentString(args.Get(0, "sub")), StringComparison.Ordinal),
         "rfind" => args => (long)s.LastIndexOf(ArgumentString(args.Get(0, "sub")), StringComparison.Ordinal),
         "count" => args => (long)Count(s, ArgumentString(args.Get(0, "sub"))),

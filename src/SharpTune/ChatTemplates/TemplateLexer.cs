@@ -110,8 +110,8 @@ static class TemplateLexer
         return position;
     }
 
-    // Lexes expression tokens until the tag's end marker outside brackets; returns the position after the
-    // marker (and the whitespace the marker strips) and the text consumed by the last match.
+    // Lexes expression tokens until the tag's end marker outside brackets. Returns the position after the marker
+    // and the whitespace it strips, and the text of that final match.
     static (int Position, string Consumed) LexTag(string source, int position, bool isBlock, List<TemplateToken> tokens, ref int line)
     {
         tokens.Add(new TemplateToken(isBlock ? TokenKind.BlockBegin : TokenKind.VariableBegin, "", line));
@@ -255,7 +255,12 @@ static class TemplateLexer
             case '\n':
                 return i + 1;
             case 'x' or 'u' or 'U':
-                var digits = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+                var digits = c switch
+                {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
                 if (i + digits >= source.Length)
                     throw new ChatTemplateException($"chat template syntax error: truncated \\{c} escape in a string literal");
                 var code = int.Parse(source.AsSpan(i + 1, digits), NumberStyles.HexNumber, CultureInfo.InvariantCulture);

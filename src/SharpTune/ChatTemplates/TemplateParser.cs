@@ -46,8 +46,8 @@ sealed partial class TemplateParser
         return true;
     }
 
-    // Parses statements until a block tag named in endTags; returns the body and that tag's name (consumed,
-    // with the position after the name), or null at the end of the template.
+    // Parses statements until a block tag named in endTags and returns the body with that tag's name, or null
+    // at the end of the template. The tag name is consumed, so the caller continues after it.
     (List<Statement> Body, string? EndTag) ParseBody(params string[] endTags)
     {
         var body = new List<Statement>();

@@ -76,15 +76,15 @@ sealed partial class TemplateRenderer
         var items = PyOps.Iterate(Evaluate(loop.Iterable, scope));
         if (loop.Filter is not null)
         {
-            var kept = new List<object?>();
+            var selected = new List<object?>();
             foreach (var item in items)
             {
                 var filterScope = new TemplateScope(scope);
                 BindTargets(loop.Targets, item, filterScope, loop.Line);
                 if (PyOps.IsTruthy(Evaluate(loop.Filter, filterScope)))
-                    kept.Add(item);
+                    selected.Add(item);
             }
-            items = kept;
+            items = selected;
         }
 
         if (items.Count == 0)

@@ -25,7 +25,7 @@ static class TemplateTests
             "number" => value is long or double or bool,
             "integer" => value is long,
             "float" => value is double,
-            // Jinja2 asks Python whether iter(value) works, which includes strings, dicts and Undefined.
+            // Jinja2 tests whether Python's iter(value) succeeds, which it does for strings, dicts and Undefined.
             "iterable" => value is string or List<object?> or object?[] or PyDict or Undefined or LoopContext,
             "sequence" => value is string or List<object?> or object?[] or PyDict or Undefined,
             "callable" => value is TemplateFunction,

@@ -13,6 +13,9 @@ namespace SharpTune.Data;
 /// the last EOS text in it (the template's end-of-turn token); what follows, such as ChatML's newline after
 /// <c>&lt;|im_end|&gt;</c>, is masked. When the turn contains no EOS text, trailing whitespace is masked instead.
 /// Messages after the last assistant message are left out because nothing after them is trained.
+/// NOTE: the builder tokenizes each segment on its own, so a BPE merge across a turn boundary is not formed,
+/// while transformers tokenizes the whole text; this matters only for tokenizers that merge across special tokens
+/// or newlines.
 /// </remarks>
 public static class ChatTemplatePrompt
 {

@@ -10,7 +10,7 @@ namespace SharpTune.Data;
 /// </summary>
 /// <remarks>
 /// Template text is tokenized without adding BOS or EOS, as transformers does for a rendered chat template,
-/// because the template places its own special tokens; so BOS is never duplicated.
+/// because the template places its own special tokens. So BOS is never duplicated.
 /// Segments are tokenized separately, so prompt tokens never merge with response tokens. Labels are masked by
 /// position, never by token id, so the EOS keeps its label even when the pad id equals the EOS id.
 /// NOTE: with a Llama-style normalizer that prepends "▁", each separately encoded segment starts with a

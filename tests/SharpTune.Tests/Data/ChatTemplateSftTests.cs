@@ -46,7 +46,7 @@ public class ChatTemplateSftTests
     public void ChatMlIdsFollowTemplate() => Assert.Equal(ChatMlIds, Build(ChatMl, "<|im_end|>").Ids);
 
     [Fact]
-    public void ChatMlTrainsEveryAssistantTurnAndImEnd()
+    public void ChatMlLabelsAssistantTurns()
     {
         long[] expected =
         [
@@ -83,7 +83,7 @@ public class ChatTemplateSftTests
     public void Llama3IdsHaveOneBos() => Assert.Equal(Llama3Ids, Build(Llama3, "<|eot_id|>", "<|begin_of_text|>").Ids);
 
     [Fact]
-    public void Llama3TrainsEveryAssistantTurnAndEotId()
+    public void Llama3LabelsAssistantTurns()
     {
         long[] expected =
         [
