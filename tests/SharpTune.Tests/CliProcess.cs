@@ -31,13 +31,18 @@ public static class CliProcess
     /// Runs <c>sharptune ARGS</c> and sends SIGINT, as Ctrl+C does, when a stderr line first satisfies
     /// <paramref name="interruptAfter"/>.
     /// </summary>
-    public static CliResult RunUntil(string workingDir, string[] args, Func<string, bool>? interruptAfter)
+    /// <param name="workingDir">Working folder of the process.</param>
+    /// <param name="args">Command-line arguments after <c>sharptune</c>.</param>
+    /// <param name="interruptAfter">Condition on a stderr line that triggers SIGINT, or null.</param>
+    /// <param name="standardInput">Text written to the process's stdin, which is then closed; null leaves stdin attached.</param>
+    public static CliResult RunUntil(string workingDir, string[] args, Func<string, bool>? interruptAfter, string? standardInput = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             WorkingDirectory = workingDir,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SharpTune.Cli.dll"));
@@ -75,6 +80,11 @@ public static class CliProcess
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (standardInput is not null)
+        {
+            process.StandardInput.Write(standardInput);
+            process.StandardInput.Close();
+        }
         if (!process.WaitForExit(Timeout))
         {
             process.Kill(entireProcessTree: true);

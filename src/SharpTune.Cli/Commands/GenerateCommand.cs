@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpTune.ChatTemplates;
 using SharpTune.Data;
 using SharpTune.Generation;
 using SharpTune.Runtime;
@@ -13,7 +14,16 @@ public static class GenerateCommand
         var model = CommonOptions.Model();
         var adapter = CommonOptions.Adapter();
         var device = CommonOptions.Device();
-        var prompt = new Option<string>("--prompt") { Description = "Prompt text; with --template alpaca it is the instruction.", Required = true };
+        var prompt = new Option<string?>("--prompt") { Description = "Prompt text; with --template alpaca it is the instruction, with --chat the user message." };
+        var promptIds = new Option<string?>("--prompt-ids")
+        {
+            Description = "Prompt as comma-separated token ids, such as 1,5,9, used as is (no BOS added); instead of --prompt.",
+        };
+        var printIds = new Option<bool>("--print-ids") { Description = "Print the generated token ids, comma-separated, instead of text." };
+        var chat = new Option<bool>("--chat")
+        {
+            Description = "Render the prompt as one user message with the model's chat template and its generation prompt.",
+        };
         var template = new Option<string>("--template")
         {
             Description = "none: use the prompt as is. alpaca: wrap it in the Alpaca template that SFT on instruction data trains with.",
@@ -31,7 +41,7 @@ public static class GenerateCommand
 
         var command = new Command("generate", "Generate a completion for a prompt.")
         {
-            model, adapter, prompt, template, maxNewTokens, temperature, topK, topP, seed, device,
+            model, adapter, prompt, promptIds, printIds, chat, template, maxNewTokens, temperature, topK, topP, seed, device,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -47,15 +57,58 @@ public static class GenerateCommand
             if (options.MaxNewTokens < 0 || options.Temperature < 0 || options.TopK < 0 || options.TopP is <= 0 or > 1)
                 throw new SharpTuneInputException("--max-new-tokens, --temperature and --top-k must be >= 0, and --top-p in (0, 1]");
 
-            using var loaded = LoadedModel.Load(parse.GetRequiredValue(model), parse.GetValue(adapter), DeviceSelector.Resolve(parse.GetValue(device)!));
-            var promptText = parse.GetValue(template) == "alpaca"
-                ? AlpacaPrompt.Render(parse.GetRequiredValue(prompt))
-                : parse.GetRequiredValue(prompt);
-            var (text, _) = TextCompletion.Complete(loaded.Model, loaded.Tokenizer, promptText, options);
-            Console.Out.Write(text);
+            var promptText = parse.GetValue(prompt);
+            var idsText = parse.GetValue(promptIds);
+            if ((promptText is null) == (idsText is null))
+                throw new SharpTuneInputException("give exactly one of --prompt and --prompt-ids");
+            if (idsText is not null && (parse.GetValue(chat) || parse.GetValue(template) != "none"))
+                throw new SharpTuneInputException("--prompt-ids is used as is; remove --chat and --template");
+            if (parse.GetValue(chat) && parse.GetValue(template) != "none")
+                throw new SharpTuneInputException("--chat and --template alpaca both format the prompt; use one of them");
+
+            var modelDir = parse.GetRequiredValue(model);
+            using var loaded = LoadedModel.Load(modelDir, parse.GetValue(adapter), DeviceSelector.Resolve(parse.GetValue(device)!));
+            if (options.StopIds.Count == 0)
+                options = options with { StopIds = loaded.Tokenizer.StopIds };
+
+            string text;
+            IReadOnlyList<long> generated;
+            if (idsText is not null)
+            {
+                var ids = ParseIds(idsText, loaded.Tokenizer.VocabSize);
+                generated = TextGenerator.Generate(loaded.Model, ids, options);
+                text = loaded.Tokenizer.Decode(generated);
+            }
+            else if (parse.GetValue(chat))
+            {
+                var chatTemplate = ModelChatTemplate.Load(modelDir);
+                var ids = ChatCompletion.EncodePrompt(loaded.Tokenizer, chatTemplate, [new ChatMessage(ChatRoles.User, promptText!)]);
+                generated = TextGenerator.Generate(loaded.Model, ids, options);
+                text = loaded.Tokenizer.Decode(generated);
+            }
+            else
+            {
+                var rendered = parse.GetValue(template) == "alpaca" ? AlpacaPrompt.Render(promptText!) : promptText!;
+                (text, generated) = TextCompletion.Complete(loaded.Model, loaded.Tokenizer, rendered, options);
+            }
+
+            Console.Out.Write(parse.GetValue(printIds) ? string.Join(",", generated) : text);
             Console.Out.WriteLine();
             return CommandRunner.Success;
         }));
         return command;
+    }
+
+    static List<long> ParseIds(string text, int vocabSize)
+    {
+        var ids = new List<long>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!long.TryParse(part, out var id) || id < 0 || id >= vocabSize)
+                throw new SharpTuneInputException(
+                    $"--prompt-ids: '{part}' is not a token id; give comma-separated integers from 0 to {vocabSize - 1}, such as 1,5,9");
+            ids.Add(id);
+        }
+        return ids;
     }
 }

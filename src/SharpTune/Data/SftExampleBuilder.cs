@@ -1,12 +1,16 @@
+using SharpTune.ChatTemplates;
 using SharpTune.Tokenization;
 
 namespace SharpTune.Data;
 
 /// <summary>
 /// Tokenizes alpaca and chat records for supervised fine-tuning: <c>[BOS] + prompt + response + [EOS]</c>,
-/// with loss only on response tokens and the final EOS.
+/// with loss only on response tokens and the final EOS. With a chat template, chat records are the template's
+/// text instead, trained on every assistant turn and its end-of-turn token (see <see cref="ChatTemplatePrompt"/>).
 /// </summary>
 /// <remarks>
+/// Template text is tokenized without adding BOS or EOS, as transformers does for a rendered chat template,
+/// because the template places its own special tokens. So BOS is never duplicated.
 /// Segments are tokenized separately, so prompt tokens never merge with response tokens. Labels are masked by
 /// position, never by token id, so the EOS keeps its label even when the pad id equals the EOS id.
 /// NOTE: with a Llama-style normalizer that prepends "▁", each separately encoded segment starts with a
@@ -18,12 +22,19 @@ public sealed class SftExampleBuilder
     readonly int _maxLength;
     readonly int? _contextWindow;
     readonly long _eosId;
+    readonly ModelChatTemplate? _chatTemplate;
+    readonly bool _maskHistory;
 
     /// <param name="tokenizer">Tokenizer of the model being trained; it must define EOS.</param>
     /// <param name="maxLength">max_length in tokens; longer examples are cut from the end.</param>
     /// <param name="contextWindow">The model's context window in tokens, only for counting longer examples.</param>
-    public SftExampleBuilder(HfTokenizer tokenizer, int maxLength, int? contextWindow = null)
+    /// <param name="chatTemplate">The model's chat template for chat records, or null for <see cref="ChatFallbackPrompt"/>.</param>
+    /// <param name="maskHistory">Whether only the last assistant turn of a chat record carries loss.</param>
+    public SftExampleBuilder(HfTokenizer tokenizer, int maxLength, int? contextWindow = null,
+        ModelChatTemplate? chatTemplate = null, bool maskHistory = false)
     {
+        _chatTemplate = chatTemplate;
+        _maskHistory = maskHistory;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
         _tokenizer = tokenizer;
         _maxLength = maxLength;
@@ -40,7 +51,9 @@ public sealed class SftExampleBuilder
         int truncated = 0, dropped = 0, longerThanContext = 0;
         foreach (var record in records)
         {
-            var (ids, labels) = Tokenize(Render(record));
+            var (ids, labels) = record is ChatRecord chat && _chatTemplate is not null
+                ? Tokenize(RenderWithTemplate(chat), addSpecialTokens: false)
+                : Tokenize(Render(record));
             if (ids.Count > _contextWindow)
                 longerThanContext++;
 
@@ -73,8 +86,24 @@ public sealed class SftExampleBuilder
             $"SFT needs alpaca or chat records, not {record.GetType().Name}; use TextExampleBuilder for text", nameof(record)),
     };
 
-    /// <summary>Tokenizes segments without truncation: ids = [BOS] + segments + [EOS] with position-based labels.</summary>
-    internal (List<long> Ids, List<long> Labels) Tokenize(IReadOnlyList<PromptSegment> segments)
+    IReadOnlyList<PromptSegment> RenderWithTemplate(ChatRecord chat)
+    {
+        try
+        {
+            return ChatTemplatePrompt.Render(_chatTemplate!, chat.Messages, _maskHistory);
+        }
+        catch (ChatTemplateException ex)
+        {
+            throw SharpTuneInputException.At(chat.Source.Path, chat.Source.Line, "messages",
+                $"the model's chat template failed on this conversation: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Tokenizes segments without truncation with position-based labels: ids = [BOS] + segments + [EOS], or only
+    /// the segments when <paramref name="addSpecialTokens"/> is false.
+    /// </summary>
+    internal (List<long> Ids, List<long> Labels) Tokenize(IReadOnlyList<PromptSegment> segments, bool addSpecialTokens = true)
     {
         var ids = new List<long>();
         var labels = new List<long>();
@@ -88,6 +117,9 @@ public sealed class SftExampleBuilder
                 lastTokenTrainable = segment.Trainable;
             }
         }
+
+        if (!addSpecialTokens)
+            return (ids, labels);
 
         // Text that itself begins with the BOS string already encodes to BOS, so it is not added twice.
         if (_tokenizer.AddBos && _tokenizer.BosId is long bos && (ids.Count == 0 || ids[0] != bos))

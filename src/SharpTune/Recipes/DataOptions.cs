@@ -26,4 +26,10 @@ public sealed record DataOptions
     /// the objective's default; see <see cref="Recipe.UsesPacking"/>.
     /// </summary>
     public bool? Packing { get; init; }
+
+    /// <summary>
+    /// Whether only the last assistant turn of a chat record carries loss; earlier turns are then context.
+    /// Key <c>data.mask_history</c>, default false (every assistant turn is trained).
+    /// </summary>
+    public bool MaskHistory { get; init; }
 }

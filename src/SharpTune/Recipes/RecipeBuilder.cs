@@ -36,6 +36,7 @@ internal static class RecipeBuilder
             // A causal language-model example needs one input token and one target token.
             MaxLength = values.Int("data.max_length", min: 2) ?? defaults.MaxLength,
             Packing = values.Bool("data.packing", allowNull: true),
+            MaskHistory = values.Bool("data.mask_history") ?? defaults.MaskHistory,
         };
     }
 

@@ -10,6 +10,7 @@ internal static class RecipeKeys
     [
         "model", "from_scratch", "objective", "mechanism", "precision", "device", "output_dir",
         "data.train", "data.eval", "data.eval_fraction", "data.format", "data.max_length", "data.packing",
+        "data.mask_history",
         "lora.r", "lora.alpha", "lora.dropout", "lora.target_modules",
         "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
         "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",

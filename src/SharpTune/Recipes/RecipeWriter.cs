@@ -36,6 +36,7 @@ internal static partial class RecipeWriter
         Entry(emitter, "format", Plain(RecipeEnum.ToYaml(data.Format)));
         Entry(emitter, "max_length", Integer(data.MaxLength));
         Entry(emitter, "packing", data.Packing is null ? Null() : Bool(data.Packing.Value));
+        Entry(emitter, "mask_history", Bool(data.MaskHistory));
         EndSection(emitter);
 
         var lora = recipe.Lora;

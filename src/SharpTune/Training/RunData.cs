@@ -1,3 +1,4 @@
+using SharpTune.ChatTemplates;
 using SharpTune.Data;
 using SharpTune.Recipes;
 using SharpTune.Tokenization;
@@ -38,7 +39,8 @@ public sealed record RunData(TokenizedDataset Train, TokenizedDataset? Eval)
     static TokenizedDataset Tokenize(Recipe recipe, HfTokenizer tokenizer, int contextWindow, IReadOnlyList<TrainingRecord> records) =>
         recipe.Objective == ObjectiveKind.Cpt
             ? new TextExampleBuilder(tokenizer, recipe.Data.MaxLength, recipe.UsesPacking, contextWindow).Build(records.Cast<TextRecord>())
-            : new SftExampleBuilder(tokenizer, recipe.Data.MaxLength, contextWindow).Build(records);
+            : new SftExampleBuilder(tokenizer, recipe.Data.MaxLength, contextWindow,
+                ModelChatTemplate.Load(recipe.Model), recipe.Data.MaskHistory).Build(records);
 
     static void CheckObjective(Recipe recipe, ParsedDataset data, string path)
     {

@@ -20,7 +20,7 @@ public class RecipeRoundTripTests
         var recipe = RecipeText.Parse(RecipeText.Minimal,
             "objective=cpt", "mechanism=full", "precision=bf16", "device=cpu",
             "data.eval_fraction=0.125", "data.format=chat", "data.max_length=1024", "data.packing=false",
-            "lora.r=64", "lora.alpha=8.5", "lora.dropout=0.1", "lora.target_modules=q_proj,k_proj,gate_proj",
+            "data.mask_history=true", "lora.r=64", "lora.alpha=8.5", "lora.dropout=0.1", "lora.target_modules=q_proj,k_proj,gate_proj",
             "training.epochs=2", "training.max_steps=1000", "training.batch_size=1",
             "training.gradient_accumulation_steps=16", "training.learning_rate=3e-5", "training.lr_scheduler=constant",
             "training.warmup_steps=100", "training.weight_decay=0.1", "training.max_grad_norm=0",
@@ -65,6 +65,7 @@ public class RecipeRoundTripTests
         [
             "model", "from_scratch", "objective", "mechanism", "precision", "device", "output_dir",
             "data.train", "data.eval", "data.eval_fraction", "data.format", "data.max_length", "data.packing",
+            "data.mask_history",
             "lora.r", "lora.alpha", "lora.dropout", "lora.target_modules",
             "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
             "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
