@@ -112,3 +112,52 @@ public sealed class LoreftTests(LoreftFixture fixture, ITestOutputHelper output)
 
 public sealed class DireftTests(DireftFixture fixture, ITestOutputHelper output)
     : IdentityStartReftTests(fixture, output), IClassFixture<DireftFixture>;
+
+public sealed class DiiTests(DiiFixture fixture, ITestOutputHelper output)
+    : ReftMechanismTests(fixture, output), IClassFixture<DiiFixture>
+{
+    [Fact]
+    public void SameSourceLeavesLogits()
+    {
+        using var model = PretrainedModel.Load(TestPaths.Stories260k, ScalarType.Float32, CPU);
+        using var baseLogits = ReftSftFixture.Logits(model);
+        var options = new SharpTune.Mechanisms.Reft.ReftOptions
+        {
+            Method = SharpTune.Mechanisms.Reft.ReftMethod.Dii,
+            R = 4,
+            SourceIds = ReftSftFixture.PromptIds,
+        };
+        SharpTune.Mechanisms.Reft.ReftAttach.Attach(model, options, seed: 3);
+        using var logits = ReftSftFixture.Logits(model);
+        double difference = (logits - baseLogits).abs().max().item<float>();
+
+        Assert.Equal(0.0, difference);
+    }
+
+    [Fact]
+    public void RotationStaysOrthonormal()
+    {
+        foreach (var (layer, intervention) in Fixture.Reft.ByLayer)
+        {
+            using var rotation = ((SharpTune.Mechanisms.Reft.DiiIntervention)intervention).rotate_layer.Weight();   // [r, hidden]
+            using var gram = matmul(rotation, rotation.t());                                                     // [r, r]
+            using var identity = eye(rotation.shape[0]);
+            double error = (gram - identity).abs().max().item<float>();
+
+            Assert.True(error < 1e-5, $"layer {layer}: max |R Rᵀ − I| = {error:E2}");
+        }
+    }
+}
+
+public sealed class BrepTests(BrepFixture fixture, ITestOutputHelper output)
+    : IdentityStartReftTests(fixture, output), IClassFixture<BrepFixture>
+{
+    [Fact]
+    public void PenaltyWeightRespondsToBiasNorm()
+    {
+        var objective = (SharpTune.Mechanisms.Reft.BrepObjective)Fixture.Objective;
+        Output.WriteLine($"bias norm {objective.LastBiasNorm:F4}, target {BrepFixture.BiasTarget}, weight {objective.Controller.Weight:F4}");
+
+        Assert.Equal(objective.LastBiasNorm > BrepFixture.BiasTarget, objective.Controller.Weight > 0);
+    }
+}

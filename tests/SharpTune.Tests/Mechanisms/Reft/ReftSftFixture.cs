@@ -55,6 +55,8 @@ public abstract class ReftSftFixture : IDisposable
 
     public ExampleBatchSource Eval { get; }
 
+    public IReadOnlyList<TokenizedExample> EvalExamples { get; }
+
     public ITrainingObjective Objective { get; }
 
     public string ArtifactDir => Path.Combine(tempDir, "adapter");
@@ -79,6 +81,7 @@ public abstract class ReftSftFixture : IDisposable
         var builder = new SftExampleBuilder(tokenizer, maxLength: 256);
         var collator = Collator.For(tokenizer);
         var evalExamples = builder.Build(records.Take(64)).Examples;
+        EvalExamples = evalExamples;
         Eval = new ExampleBatchSource(evalExamples, collator);
         var train = new ExampleBatchSource(builder.Build(records.Skip(64)).Examples, collator);
         EvalPrompt = evalExamples[0].InputIds.Zip(evalExamples[0].Labels).TakeWhile(p => p.Second == Batch.IgnoreIndex)
@@ -123,3 +126,23 @@ public abstract class ReftSftFixture : IDisposable
 public sealed class LoreftFixture() : ReftSftFixture(new ReftOptions { Method = ReftMethod.Loreft, R = 4 });
 
 public sealed class DireftFixture() : ReftSftFixture(new ReftOptions { Method = ReftMethod.Direft, R = 4 });
+
+public sealed class DiiFixture() : ReftSftFixture(new ReftOptions { Method = ReftMethod.Dii, R = 4, SourceIds = SourceIds() })
+{
+    /// <summary>A worked GSM8K-style answer in the Alpaca layout, the source whose subspace DII copies.</summary>
+    public const string SourcePrompt =
+        "### Response:\nShe sold 48 / 2 = <<48/2=24>>24 clips in May. In all she sold 48 + 24 = <<48+24=72>>72 clips.\n#### 72";
+
+    static long[] SourceIds()
+    {
+        using var tokenizer = HfTokenizer.Load(TestPaths.Stories260k);
+        return tokenizer.Encode(SourcePrompt).ToArray();
+    }
+}
+
+public sealed class BrepFixture() : ReftSftFixture(
+    new ReftOptions { Method = ReftMethod.Brep, GeneratedPositions = 4 },
+    reft => new BrepObjective(reft, prefixLength: 16, new PidController(kp: 1, ki: 0.1, kd: 0, target: BiasTarget)))
+{
+    public const double BiasTarget = 0.5;
+}
