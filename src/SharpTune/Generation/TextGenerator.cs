@@ -28,7 +28,7 @@ public static class TextGenerator
             {
                 using var scope = NewDisposeScope();
                 var input = tensor(next, dtype: ScalarType.Int64, device: model.Device).unsqueeze(0); // [1, s]
-                // A hidden-state hook (ReFT) sees the prompt during prefill, then generated token number step - 1.
+                // A hidden-state hook (ReFT) gets prompt positions during prefill, then the index of the generated token fed back (step - 1).
                 var positions = model.model.HiddenStateHook is null ? null
                     : step == 0 ? PromptPositions.ForPrompt(next.Length, model.Device)
                     : PromptPositions.ForGenerated(step - 1, model.Device);

@@ -4,7 +4,7 @@ namespace SharpTune.Models.Llama;
 
 /// <summary>
 /// An extension point that may rewrite the residual stream after each decoder layer, as representation
-/// fine-tuning (ReFT) interventions do. <see cref="LlamaModel.HiddenStateHook"/> holds at most one.
+/// fine-tuning (ReFT) interventions do. <see cref="LlamaModel.HiddenStateHook"/> contains at most one.
 /// </summary>
 public interface IHiddenStateHook
 {
@@ -14,6 +14,6 @@ public interface IHiddenStateHook
     /// </summary>
     /// <param name="layer">Index of the decoder layer whose output <paramref name="hidden"/> is.</param>
     /// <param name="hidden">The layer's output <c>[batch, seq, hidden]</c>.</param>
-    /// <param name="positions">Where each token sits relative to its row's prompt, or null when the caller did not say.</param>
+    /// <param name="positions">Where each token sits relative to its row's prompt, or null when the caller passed none.</param>
     Tensor AfterLayer(int layer, Tensor hidden, PromptPositions? positions);
 }
