@@ -28,7 +28,11 @@ public static class TextGenerator
             {
                 using var scope = NewDisposeScope();
                 var input = tensor(next, dtype: ScalarType.Int64, device: model.Device).unsqueeze(0); // [1, s]
-                var logits = model.Forward(input, cache: cache);                                     // [1, s, vocab]
+                // A hidden-state hook (ReFT) gets prompt positions during prefill, then the index of the generated token fed back (step - 1).
+                var positions = model.model.HiddenStateHook is null ? null
+                    : step == 0 ? PromptPositions.ForPrompt(next.Length, model.Device)
+                    : PromptPositions.ForGenerated(step - 1, model.Device);
+                var logits = model.Forward(input, cache: cache, promptPositions: positions);           // [1, s, vocab]
                 long token = Sampler.Next(logits[0, -1], options, generator);
                 if (options.StopIds.Contains(token))
                     break;

@@ -41,6 +41,9 @@ public sealed record Recipe
     /// <summary>Section <c>lora</c>; used only when <see cref="Mechanism"/> is <see cref="MechanismKind.Lora"/>.</summary>
     public LoraOptions Lora { get; init; } = new();
 
+    /// <summary>Section <c>reft</c>; used only by the ReFT mechanisms (loreft, direft, dii, brep).</summary>
+    public ReftOptions Reft { get; init; } = new();
+
     /// <summary>Section <c>training</c>.</summary>
     public TrainingOptions Training { get; init; } = new();
 

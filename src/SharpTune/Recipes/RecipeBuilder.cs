@@ -16,6 +16,7 @@ internal static class RecipeBuilder
             OutputDir = values.Path("output_dir", allowNull: true) ?? throw values.Missing("output_dir", "runs/my-run"),
             Data = BuildData(values),
             Lora = BuildLora(values),
+            Reft = ReftSection.Build(values),
             Training = BuildTraining(values),
         };
         values.EnsureAllRead();

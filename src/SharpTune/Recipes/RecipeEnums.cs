@@ -21,6 +21,18 @@ public enum MechanismKind
 
     /// <summary>Low-rank adapters on the target modules, with the base weights frozen.</summary>
     Lora,
+
+    /// <summary>LoReFT interventions on hidden states (section <c>reft</c>), with the base weights frozen.</summary>
+    Loreft,
+
+    /// <summary>DiReFT interventions on hidden states (section <c>reft</c>), with the base weights frozen.</summary>
+    Direft,
+
+    /// <summary>Trainable distributed interchange interventions from a source prompt (section <c>reft</c>).</summary>
+    Dii,
+
+    /// <summary>Bias-restrained prefix ReFT (section <c>reft</c>), with the base weights frozen.</summary>
+    Brep,
 }
 
 /// <summary>Floating-point type of the trainable weights and the forward pass.</summary>

@@ -114,6 +114,16 @@ internal sealed class RecipeValues(string recipeLocation)
         return value;
     }
 
+    /// <summary>Reads a non-empty string, quoted or not.</summary>
+    public string? Text(string key, bool allowNull = false)
+    {
+        if (!TryRead(key, allowNull, "a string", out var scalar, out var source))
+            return null;
+        if (scalar.Value.Length == 0)
+            throw Error(key, source, "the string is empty; set some text or remove the key");
+        return scalar.Value;
+    }
+
     public bool? Bool(string key, bool allowNull = false)
     {
         const string expected = "true or false";
@@ -129,7 +139,7 @@ internal sealed class RecipeValues(string recipeLocation)
     }
 
     /// <summary>Reads a non-empty list of names from a YAML list, or from one string of comma-separated names.</summary>
-    public IReadOnlyList<string>? NameList(string key)
+    public IReadOnlyList<string>? NameList(string key, bool allowNull = false)
     {
         const string expected = "a list of names such as [q_proj, v_proj] or q_proj,v_proj";
         if (!values.TryGetValue(key, out var entry))
@@ -140,6 +150,8 @@ internal sealed class RecipeValues(string recipeLocation)
         List<string> names;
         switch (entry.Node)
         {
+            case RecipeScalar { IsNull: true } when allowNull:
+                return null;
             case RecipeScalar { IsNull: true }:
                 throw Error(key, source, $"null is not allowed; set {expected}, or remove the key to use the default");
             case RecipeScalar scalar:

@@ -51,6 +51,8 @@ internal static partial class RecipeWriter
         emitter.Emit(new SequenceEnd());
         EndSection(emitter);
 
+        ReftSection.Write(emitter, recipe.Reft);
+
         var training = recipe.Training;
         Section(emitter, "training");
         Entry(emitter, "epochs", Integer(training.Epochs));
@@ -74,24 +76,24 @@ internal static partial class RecipeWriter
         return text.ToString();
     }
 
-    static void Entry(IEmitter emitter, string key, Scalar value)
+    internal static void Entry(IEmitter emitter, string key, Scalar value)
     {
         emitter.Emit(Plain(key));
         emitter.Emit(value);
     }
 
-    static void Section(IEmitter emitter, string name)
+    internal static void Section(IEmitter emitter, string name)
     {
         emitter.Emit(Plain(name));
         emitter.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, isImplicit: true, MappingStyle.Block));
     }
 
-    static void EndSection(IEmitter emitter) => emitter.Emit(new MappingEnd());
+    internal static void EndSection(IEmitter emitter) => emitter.Emit(new MappingEnd());
 
-    static Scalar Plain(string value) =>
+    internal static Scalar Plain(string value) =>
         new(AnchorName.Empty, TagName.Empty, value, ScalarStyle.Plain, isPlainImplicit: true, isQuotedImplicit: false);
 
-    static Scalar Quoted(string value) =>
+    internal static Scalar Quoted(string value) =>
         new(AnchorName.Empty, TagName.Empty, value, ScalarStyle.SingleQuoted, isPlainImplicit: false, isQuotedImplicit: true);
 
     // Module names such as q_proj read the same unquoted; YAML's null and boolean words and other text get quotes.
@@ -101,12 +103,12 @@ internal static partial class RecipeWriter
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.]*$")]
     private static partial Regex PlainName();
 
-    static Scalar Null() => Plain("null");
+    internal static Scalar Null() => Plain("null");
 
-    static Scalar Bool(bool value) => Plain(value ? "true" : "false");
+    internal static Scalar Bool(bool value) => Plain(value ? "true" : "false");
 
-    static Scalar Integer(int? value) => value is null ? Null() : Plain(value.Value.ToString(CultureInfo.InvariantCulture));
+    internal static Scalar Integer(int? value) => value is null ? Null() : Plain(value.Value.ToString(CultureInfo.InvariantCulture));
 
     // "R" gives the shortest text that parses back to the same double, such as 0.0002 or 1E-05.
-    static Scalar Number(double value) => Plain(value.ToString("R", CultureInfo.InvariantCulture).ToLowerInvariant());
+    internal static Scalar Number(double value) => Plain(value.ToString("R", CultureInfo.InvariantCulture).ToLowerInvariant());
 }

@@ -14,9 +14,15 @@ public static class BatchForward
         var device = model.Device;
         // Segment ids change the mask only when a row packs several examples. Right padding alone needs no mask
         // beyond the causal one, because real tokens never attend to the pads after them.
+        // Left padding (segment 0 in the first column) needs the segment mask too, or real tokens attend to the pads.
         bool packed = batch.SegmentIds.max().item<long>() > 1;
+        using var firstColumn = batch.SegmentIds.select(1, 0);
+        bool leftPadded = firstColumn.eq(0).any().item<bool>();
+
+        // A hidden-state hook (ReFT) picks its positions relative to each row's prompt.
+        using var positions = model.model.HiddenStateHook is null ? null : PromptPositions.FromBatch(batch).To(device);
         return model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device),
-            packed ? batch.SegmentIds.to(device) : null);
+            packed || leftPadded ? batch.SegmentIds.to(device) : null, promptPositions: positions);
     }
 
     /// <summary>Mean loss over a data set, without gradients, and the number of loss terms (target tokens by default).</summary>

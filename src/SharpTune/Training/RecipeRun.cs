@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpTune.Data;
 using SharpTune.Mechanisms.Lora;
+using SharpTune.Mechanisms.Reft;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
 using SharpTune.Recipes;
@@ -51,7 +52,8 @@ public static class RecipeRun
         using var model = recipe.FromScratch
             ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
             : PretrainedModel.Load(recipe.Model, dtype, device, logger);
-        var loraOptions = AttachMechanism(model, recipe, logger);
+        var reft = ReftRecipe.TryAttach(model, recipe, tokenizer, logger);
+        var loraOptions = reft is null ? AttachMechanism(model, recipe, logger) : null;
         var parameters = ParameterCount.Of(model);
         logger.LogInformation("{Counts}", parameters.ToString());
         File.WriteAllText(Path.Combine(runDir, "trainable_parameters.json"), parameters.ToJson().ToJsonString(MetricsLog.Indented));
@@ -60,7 +62,8 @@ public static class RecipeRun
         // Training.
         var collator = Collator.For(tokenizer);
         var trainer = new Trainer(model, recipe.Training, new ExampleBatchSource(data.Train.Examples, collator),
-            data.Eval is null ? null : new ExampleBatchSource(data.Eval.Examples, collator), runDir, logger);
+            data.Eval is null ? null : new ExampleBatchSource(data.Eval.Examples, collator), runDir, logger,
+            ReftRecipe.Objective(reft, recipe));
         var result = trainer.Train(resume, progress, cancel);
         var initialEval = FirstEvalLoss(trainer.MetricsPath);
         if (result.Interrupted)
@@ -70,7 +73,9 @@ public static class RecipeRun
         }
 
         // Outputs, then the folder swap that makes them visible.
-        if (loraOptions is not null)
+        if (reft is not null)
+            ReftArtifact.Save(reft, Path.Combine(runDir, "adapter"), recipe.Model);
+        else if (loraOptions is not null)
             PeftAdapter.Save(model, loraOptions, Path.Combine(runDir, "adapter"), recipe.Model);
         else
             PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);

@@ -17,7 +17,7 @@ public class RecipeKeysTests
     [Theory]
     [InlineData("training.learnig_rate", "did you mean training.learning_rate?")]
     [InlineData("output-dir", "did you mean output_dir?")]
-    [InlineData("r", "did you mean lora.r?")]
+    [InlineData("alpha", "did you mean lora.alpha?")]
     [InlineData("lora.target_module", "did you mean lora.target_modules?")]
     [InlineData("trainig", "did you mean training?")]
     public void SuggestionsForSlips(string key, string expected)

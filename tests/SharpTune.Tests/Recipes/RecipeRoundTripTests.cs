@@ -67,6 +67,8 @@ public class RecipeRoundTripTests
             "data.train", "data.eval", "data.eval_fraction", "data.format", "data.max_length", "data.packing",
             "data.mask_history",
             "lora.r", "lora.alpha", "lora.dropout", "lora.target_modules",
+            "reft.layers", "reft.r", "reft.first_positions", "reft.last_positions", "reft.source_prompt",
+            "reft.generated_positions", "reft.prefix_length", "reft.bias_target", "reft.kp", "reft.ki", "reft.kd",
             "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
             "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
             "training.max_grad_norm", "training.seed", "training.eval_steps", "training.save_steps", "training.logging_steps",

@@ -32,11 +32,15 @@ public sealed class LlamaForCausalLM : nn.Module
 
     public Device Device => model.embed_tokens.weight!.device;
 
-    /// <summary>Returns logits <c>[batch, seq, vocab]</c> in the model's dtype.</summary>
-    public Tensor Forward(Tensor inputIds, Tensor? positionIds = null, Tensor? segmentIds = null, KvCache? cache = null)
+    /// <summary>
+    /// Returns logits <c>[batch, seq, vocab]</c> in the model's dtype. <paramref name="promptPositions"/> reaches
+    /// <see cref="LlamaModel.HiddenStateHook"/> and is ignored when no hook is set.
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor? positionIds = null, Tensor? segmentIds = null, KvCache? cache = null,
+        PromptPositions? promptPositions = null)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.Forward(inputIds, positionIds, segmentIds, cache);
+        var hidden = model.Forward(inputIds, positionIds, segmentIds, cache, promptPositions);
         return ProjectToVocabulary(hidden).MoveToOuterDisposeScope();
     }
 

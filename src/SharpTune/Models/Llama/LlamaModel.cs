@@ -13,6 +13,9 @@ public sealed class LlamaModel : nn.Module
     public ModuleList<LlamaDecoderLayer> layers;
     public RmsNorm norm;
 
+    /// <summary>Optional rewrite of each layer's output, such as a ReFT intervention; null runs the plain stack.</summary>
+    public IHiddenStateHook? HiddenStateHook { get; set; }
+
     public LlamaModel(ModelConfig config, ScalarType dtype) : base(nameof(LlamaModel))
     {
         this.config = config;
@@ -25,9 +28,11 @@ public sealed class LlamaModel : nn.Module
 
     /// <summary>
     /// Runs the stack on <paramref name="inputIds"/> <c>[batch, seq]</c> and returns the normed hidden states
-    /// <c>[batch, seq, hidden]</c>. Positions default to <c>past .. past+seq-1</c>.
+    /// <c>[batch, seq, hidden]</c>. Positions default to <c>past .. past+seq-1</c>. <paramref name="promptPositions"/>
+    /// is passed on to <see cref="HiddenStateHook"/>.
     /// </summary>
-    public Tensor Forward(Tensor inputIds, Tensor? positionIds, Tensor? segmentIds, KvCache? cache)
+    public Tensor Forward(Tensor inputIds, Tensor? positionIds, Tensor? segmentIds, KvCache? cache,
+        PromptPositions? promptPositions = null)
     {
         using var scope = NewDisposeScope();
         long seq = inputIds.shape[1];
@@ -39,8 +44,12 @@ public sealed class LlamaModel : nn.Module
         var (cos, sin) = RotaryEmbedding.Tables(positionIds, config.HeadDim, config.RopeTheta, hidden.dtype);
         var mask = AttentionMask.Build(seq, past, segmentIds, config.SlidingWindow, device);
 
-        foreach (var layer in layers)
-            hidden = layer.Forward(hidden, cos, sin, mask, cache);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            hidden = layers[i].Forward(hidden, cos, sin, mask, cache);
+            if (HiddenStateHook is not null)
+                hidden = HiddenStateHook.AfterLayer(i, hidden, promptPositions);
+        }
 
         return norm.forward(hidden).MoveToOuterDisposeScope();
     }
