@@ -12,6 +12,7 @@ public static class SharpTuneCli
         GenerateCommand.Create(),
         EvalCommand.Create(),
         MergeCommand.Create(),
+        ExportCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the process exit code (see <see cref="CommandRunner"/>).</summary>
