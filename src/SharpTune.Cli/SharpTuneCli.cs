@@ -13,6 +13,7 @@ public static class SharpTuneCli
         EvalCommand.Create(),
         MergeCommand.Create(),
         ExportCommand.Create(),
+        ServeCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the process exit code (see <see cref="CommandRunner"/>).</summary>
