@@ -6,13 +6,15 @@ namespace SharpTune.Cli;
 /// <summary>The <c>sharptune</c> command tree.</summary>
 public static class SharpTuneCli
 {
-    public static RootCommand BuildRoot() => new("SharpTune: fine-tune Llama-family language models with full fine-tuning or LoRA.")
+    public static RootCommand BuildRoot() => new("SharpTune: fine-tune, evaluate, export and serve Llama-family language models.")
     {
         TrainCommand.Create(),
         GenerateCommand.Create(),
         EvalCommand.Create(),
         MergeCommand.Create(),
         ChatCommand.Create(),
+        ExportCommand.Create(),
+        ServeCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the process exit code (see <see cref="CommandRunner"/>).</summary>

@@ -7,8 +7,12 @@ namespace SharpTune.Generation;
 /// <summary>Autoregressive decoding with a KV cache: one forward over the prompt, then one token per step.</summary>
 public static class TextGenerator
 {
-    /// <summary>Returns the generated ids after <paramref name="promptIds"/>, without the stop token.</summary>
-    public static IReadOnlyList<long> Generate(LlamaForCausalLM model, IReadOnlyList<long> promptIds, GenerationOptions options)
+    /// <summary>
+    /// Returns the generated ids after <paramref name="promptIds"/>, without the stop token. <paramref name="onToken"/>
+    /// receives each id as soon as it is chosen, for streaming.
+    /// </summary>
+    public static IReadOnlyList<long> Generate(LlamaForCausalLM model, IReadOnlyList<long> promptIds, GenerationOptions options,
+        Action<long>? onToken = null)
     {
         if (promptIds.Count == 0)
             throw new ArgumentException("The prompt must contain at least one token.", nameof(promptIds));
@@ -37,6 +41,7 @@ public static class TextGenerator
                 if (options.StopIds.Contains(token))
                     break;
                 output.Add(token);
+                onToken?.Invoke(token);
                 next = [token];
             }
             return output;

@@ -83,10 +83,15 @@ public static class PeftAdapter
             throw SharpTuneInputException.At(path, null, "use_dora", "DoRA adapters are not supported yet");
         if (json["rank_pattern"] is JsonObject ranks && ranks.Count > 0)
             throw SharpTuneInputException.At(path, null, "rank_pattern", "per-module ranks are not supported yet");
+        RejectUnsupported(json, path);
 
         var targets = json["target_modules"] switch
         {
             JsonArray array => array.Select(t => t!.GetValue<string>()).ToList(),
+            // PEFT reads a single string as a regular expression over full module paths, unless it is "all-linear".
+            JsonValue value when value.GetValue<string>() is var pattern && pattern != "all-linear" && !IsPlainName(pattern) =>
+                throw SharpTuneInputException.At(path, null, "target_modules",
+                    $"the regular expression '{pattern}' is not supported yet; list the module names, e.g. [\"q_proj\", \"v_proj\"]"),
             JsonValue value => [value.GetValue<string>()],
             _ => throw SharpTuneInputException.At(path, null, "target_modules", "missing; expected a list of module names"),
         };
@@ -102,6 +107,32 @@ public static class PeftAdapter
             UseRsLora = json["use_rslora"]?.GetValue<bool>() ?? false,
         };
     }
+
+    /// <summary>
+    /// Rejects PEFT LoRA settings that change which weights exist or how they apply, because loading such an
+    /// adapter while ignoring them would give a different model than PEFT does.
+    /// </summary>
+    static void RejectUnsupported(JsonObject json, string path)
+    {
+        if (json["alpha_pattern"] is JsonObject alphas && alphas.Count > 0)
+            throw SharpTuneInputException.At(path, null, "alpha_pattern", "per-module alpha values are not supported yet");
+        if (json["layers_to_transform"] is JsonNode layers)
+            throw SharpTuneInputException.At(path, null, "layers_to_transform",
+                $"{layers.ToJsonString()}: adapting only some layers is not supported yet; train the adapter on all layers");
+        if (json["bias"]?.GetValue<string>() is string bias && bias != "none")
+            throw SharpTuneInputException.At(path, null, "bias", $"'{bias}' trains biases, which is not supported; expected \"none\"");
+        if (json["lora_bias"]?.GetValue<bool>() == true)
+            throw SharpTuneInputException.At(path, null, "lora_bias", "a bias on lora_B is not supported; expected false");
+        if (json["fan_in_fan_out"]?.GetValue<bool>() == true)
+            throw SharpTuneInputException.At(path, null, "fan_in_fan_out", "transposed (Conv1D) weights do not occur in Llama models; expected false");
+        if (json["modules_to_save"] is JsonArray { Count: > 0 } saved)
+            throw SharpTuneInputException.At(path, null, "modules_to_save",
+                $"{saved.ToJsonString()}: fully trained extra modules are not supported yet");
+        if (json["exclude_modules"] is JsonNode excluded && excluded.ToJsonString() is not ("[]" or "null"))
+            throw SharpTuneInputException.At(path, null, "exclude_modules", $"{excluded.ToJsonString()}: excluding modules is not supported yet");
+    }
+
+    static bool IsPlainName(string name) => name.All(c => char.IsLetterOrDigit(c) || c == '_');
 
     /// <summary>Attaches the adapter in <paramref name="dir"/> to <paramref name="model"/> and loads its weights.</summary>
     public static LoraOptions Load(nn.Module model, string dir)

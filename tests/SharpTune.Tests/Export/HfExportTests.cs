@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using SharpTune.Generation;
+using SharpTune.Mechanisms;
+using SharpTune.Models;
+using SharpTune.Models.Safetensors;
+using SharpTune.Tokenization;
+using static TorchSharp.torch;
+
+namespace SharpTune.Tests.Export;
+
+/// <summary><c>sharptune export --format hf</c>: a merged Hugging Face folder that loads and generates like the adapter.</summary>
+public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<TrainedAdapters>, IDisposable
+{
+    const string Prompt = "Once upon a time";
+    readonly string _dir = TestPaths.NewTempDir("sharptune-hf-export");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    static IReadOnlyList<long> Greedy(string modelDir, string? adapterDir)
+    {
+        using var model = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
+        if (adapterDir is not null)
+            AdapterFolder.Load(model, adapterDir);
+        using var tokenizer = HfTokenizer.Load(modelDir);
+        var options = new GenerationOptions { MaxNewTokens = 64, StopIds = tokenizer.StopIds };
+        return TextCompletion.Complete(model, tokenizer, Prompt, options).Ids;
+    }
+
+    [Fact]
+    public void Merged_folder_generates_like_adapter()
+    {
+        var output = Path.Combine(_dir, "merged");
+
+        var export = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--adapter", adapters.First, "--format", "hf", "--output", output);
+
+        Assert.Equal(0, export.ExitCode);
+        Assert.Equal(Greedy(TestPaths.Stories260k, adapters.First), Greedy(output, null));
+    }
+
+    [Fact]
+    public void F16_folder_records_dtype()
+    {
+        var output = Path.Combine(_dir, "f16");
+
+        var export = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "hf", "--dtype", "f16", "--output", output);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "config.json")))!;
+        using var reader = SafetensorsReader.Open(Path.Combine(output, "model.safetensors"));
+
+        Assert.Equal(0, export.ExitCode);
+        Assert.Equal("float16", config["torch_dtype"]!.GetValue<string>());
+        Assert.Equal("F16", reader.GetInfo("model.embed_tokens.weight").Dtype);
+        Assert.True(File.Exists(Path.Combine(output, "generation_config.json")));
+        Assert.True(File.Exists(Path.Combine(output, "tokenizer.json")));
+    }
+
+    [Fact]
+    public void Block_dtype_rejected_for_hf()
+    {
+        var export = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "hf", "--dtype", "q8_0", "--output", Path.Combine(_dir, "q"));
+
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("--format gguf", export.Stderr);
+    }
+}
