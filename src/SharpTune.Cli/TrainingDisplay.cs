@@ -47,9 +47,16 @@ public static class TrainingDisplay
         var r = summary.Result;
         var before = summary.InitialEvalLoss is double b ? $"{b:F4}" : "n/a";
         var after = r.EvalLoss is double a ? $"{a:F4}" : "n/a";
-        Console.Error.WriteLine(r.Interrupted
-            ? $"Stopped at step {r.Steps}/{r.TotalSteps}; resume with --resume."
-            : $"Done: {r.Steps} steps in {summary.Elapsed.TotalSeconds:F1} s, eval_loss {before} -> {after}, outputs in {summary.OutputDir}");
+        if (r.Interrupted)
+        {
+            Console.Error.WriteLine(r.Steps > 0
+                ? $"Stopped at step {r.Steps}/{r.TotalSteps}; continue with --resume."
+                : "Stopped before the first step, so no checkpoint was written; run again without --resume.");
+            return;
+        }
+        var evalPart = summary.InitialEvalLoss is null && r.EvalLoss is null ? "" : $", eval_loss {before} -> {after}";
+        var steps = r.Steps == 1 ? "1 step" : $"{r.Steps} steps";
+        Console.Error.WriteLine($"Done: {steps} in {summary.Elapsed.TotalSeconds:F1} s{evalPart}, outputs in {summary.OutputDir}");
     }
 
     /// <summary>Reports synchronously on the training thread; Progress&lt;T&gt; would post to the thread pool and reorder lines.</summary>

@@ -40,6 +40,9 @@ public static class EvalCommand
                 ? new TextExampleBuilder(loaded.Tokenizer, parse.GetValue(maxLength), pack: true, context).Build(parsed.Records.Cast<TextRecord>())
                 : new SftExampleBuilder(loaded.Tokenizer, parse.GetValue(maxLength), context).Build(parsed.Records);
 
+            if (examples.Examples.Count == 0)
+                throw SharpTuneInputException.At(parse.GetRequiredValue(data), null, "--max-length",
+                    $"no example keeps a target token at max length {parse.GetValue(maxLength)}; raise --max-length");
             var source = new ExampleBatchSource(examples.Examples, Collator.For(loaded.Tokenizer));
             var (loss, tokens) = BatchForward.MeanLoss(loaded.Model, source, parse.GetValue(batchSize));
             var result = new JsonObject
@@ -49,6 +52,7 @@ public static class EvalCommand
                 ["tokens"] = tokens,
                 ["examples"] = examples.Examples.Count,
                 ["truncated"] = examples.TruncatedCount,
+                ["dropped"] = examples.DroppedCount,
             };
             Console.Out.WriteLine(result.ToJsonString());
             return CommandRunner.Success;

@@ -54,8 +54,14 @@ public static class GenerateCommand
                 TopP = parse.GetValue(topP),
                 Seed = parse.GetValue(seed),
             };
-            if (options.MaxNewTokens < 0 || options.Temperature < 0 || options.TopK < 0 || options.TopP is <= 0 or > 1)
-                throw new SharpTuneInputException("--max-new-tokens, --temperature and --top-k must be >= 0, and --top-p in (0, 1]");
+            if (options.MaxNewTokens < 1)
+                throw new SharpTuneInputException($"--max-new-tokens: must be at least 1, got {options.MaxNewTokens}");
+            if (!(options.Temperature >= 0) || double.IsInfinity(options.Temperature))
+                throw new SharpTuneInputException($"--temperature: must be a finite number >= 0 (0 is greedy), got {options.Temperature}");
+            if (options.TopK < 0)
+                throw new SharpTuneInputException($"--top-k: must be >= 0 (0 disables it), got {options.TopK}");
+            if (!(options.TopP > 0 && options.TopP <= 1))
+                throw new SharpTuneInputException($"--top-p: must be in (0, 1], got {options.TopP}");
 
             var promptText = parse.GetValue(prompt);
             var idsText = parse.GetValue(promptIds);

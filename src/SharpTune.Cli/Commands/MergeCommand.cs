@@ -14,11 +14,13 @@ public static class MergeCommand
         var model = CommonOptions.Model();
         var adapter = new Option<string>("--adapter") { Description = "LoRA adapter directory (PEFT layout).", Required = true };
         var output = new Option<string>("--output") { Description = "Directory for the merged Hugging Face model.", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output folder that SharpTune wrote." };
 
-        var command = new Command("merge", "Merge a LoRA adapter into its base model.") { model, adapter, output };
+        var command = new Command("merge", "Merge a LoRA adapter into its base model.") { model, adapter, output, overwrite };
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var modelDir = parse.GetRequiredValue(model);
+            OutputFolder.Check(parse.GetRequiredValue(output), "--output", parse.GetValue(overwrite), modelDir, parse.GetRequiredValue(adapter));
             using var loaded = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
             var options = PeftAdapter.Load(loaded, parse.GetRequiredValue(adapter));
             int merged = LoraModel.Merge(loaded);

@@ -47,7 +47,15 @@ internal static class RecordFields
     {
         if (value.ValueKind != JsonValueKind.String)
             throw At(record, field, $"expected a string, found {Describe(value.ValueKind)}; {hint}");
-        return value.GetString()!;
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json rejects a lone UTF-16 surrogate escape such as "\ud800".
+            throw At(record, field, "invalid string: it contains an unpaired \\uD800-\\uDFFF escape; fix or remove the character");
+        }
     }
 
     public static SharpTuneInputException At(JsonRecord record, string field, string problem) =>

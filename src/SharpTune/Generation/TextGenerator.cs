@@ -16,6 +16,9 @@ public static class TextGenerator
     {
         if (promptIds.Count == 0)
             throw new ArgumentException("The prompt must contain at least one token.", nameof(promptIds));
+        if (promptIds.Count >= model.Config.MaxPositionEmbeddings)
+            throw new SharpTuneInputException(
+                $"prompt: {promptIds.Count} tokens leave no room in the model's context window of {model.Config.MaxPositionEmbeddings}; shorten the prompt");
 
         bool wasTraining = model.training;
         model.eval();

@@ -91,7 +91,7 @@ public sealed record ModelConfig
         if (isQwen2 && OptionalBool(json, "use_sliding_window") != true)
             slidingWindow = null; // Qwen2 ships a sliding_window value but only uses it when use_sliding_window is true.
 
-        return new ModelConfig
+        var config = new ModelConfig
         {
             Architecture = architecture,
             ModelType = modelType,
@@ -117,6 +117,34 @@ public sealed record ModelConfig
             InitializerRange = OptionalDouble(json, "initializer_range") ?? 0.02,
             Raw = (JsonObject)json.DeepClone(),
         };
+        config.Validate(path);
+        return config;
+    }
+
+    /// <summary>Rejects values the decoder cannot run correctly, instead of computing wrong numbers.</summary>
+    void Validate(string path)
+    {
+        foreach (var (key, value) in new[]
+        {
+            ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize), ("num_hidden_layers", NumHiddenLayers),
+            ("num_attention_heads", NumAttentionHeads), ("num_key_value_heads", NumKeyValueHeads), ("head_dim", HeadDim),
+            ("vocab_size", VocabSize), ("max_position_embeddings", MaxPositionEmbeddings),
+        })
+        {
+            if (value <= 0)
+                throw SharpTuneInputException.At(path, null, key, $"must be a positive integer, got {value}");
+        }
+        if (!(RmsNormEps > 0))
+            throw SharpTuneInputException.At(path, null, "rms_norm_eps", $"must be positive, got {RmsNormEps}");
+        if (!(RopeTheta > 0))
+            throw SharpTuneInputException.At(path, null, "rope_theta", $"must be positive, got {RopeTheta}");
+
+        var activation = Raw["hidden_act"]?.GetValue<string>() ?? "silu";
+        if (activation != "silu")
+            throw SharpTuneInputException.At(path, null, "hidden_act", $"'{activation}' is not supported for {Architecture}; expected silu");
+        if (Raw["rope_scaling"] is JsonObject scaling)
+            throw SharpTuneInputException.At(path, null, "rope_scaling",
+                $"type '{scaling["rope_type"] ?? scaling["type"]}' is not supported yet; it would change every position's rotation, so SharpTune refuses rather than compute wrong logits");
     }
 
     /// <summary>Returns the config as <c>config.json</c> text, with <paramref name="torchDtype"/> recorded.</summary>
@@ -129,7 +157,8 @@ public sealed record ModelConfig
     }
 
     static int RequiredInt(JsonObject json, string key, string path) =>
-        OptionalInt(json, key) ?? throw SharpTuneInputException.At(path, null, key, "missing required integer field");
+        OptionalInt(json, key) ?? throw SharpTuneInputException.At(path, null, key,
+            json[key] is null ? "missing required integer field" : $"expected an integer, got {json[key]!.ToJsonString()}");
 
     static int? OptionalInt(JsonObject json, string key) =>
         json[key] is JsonValue v && v.TryGetValue<double>(out var d) ? (int)d : null;

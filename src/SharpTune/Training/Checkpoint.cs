@@ -65,6 +65,9 @@ public static class Checkpoint
                     throw SharpTuneInputException.At(Path.Combine(dir, ParametersFile), null, name,
                         "parameter missing; the checkpoint was saved with another mechanism or model");
                 using var saved = parameters.GetTensor(name);
+                if (!saved.shape.SequenceEqual(parameter.shape))
+                    throw SharpTuneInputException.At(Path.Combine(dir, ParametersFile), null, name,
+                        $"saved shape [{string.Join(", ", saved.shape)}] differs from [{string.Join(", ", parameter.shape)}]; resume with the recipe settings the run started with (for example lora.r)");
                 parameter.copy_(saved);
             }
         }

@@ -40,9 +40,9 @@ public static class RecipeRun
 
         // Data: parse, check against the objective, tokenize; report what truncation did.
         var data = RunData.Load(recipe, tokenizer, config.MaxPositionEmbeddings);
-        Report(logger, "train", data.Train, recipe.Data.MaxLength);
+        Report(logger, "train", data.Train, recipe.Data.MaxLength, config.MaxPositionEmbeddings);
         if (data.Eval is not null)
-            Report(logger, "eval", data.Eval, recipe.Data.MaxLength);
+            Report(logger, "eval", data.Eval, recipe.Data.MaxLength, config.MaxPositionEmbeddings);
 
         var output = new RunOutput(recipe.OutputDir);
         var runDir = output.Prepare(resume, overwrite);
@@ -57,7 +57,7 @@ public static class RecipeRun
         var parameters = ParameterCount.Of(model);
         logger.LogInformation("{Counts}", parameters.ToString());
         File.WriteAllText(Path.Combine(runDir, "trainable_parameters.json"), parameters.ToJson().ToJsonString(MetricsLog.Indented));
-        File.WriteAllText(Path.Combine(runDir, "recipe.yaml"), recipe.ToYaml());
+        File.WriteAllText(Path.Combine(runDir, "recipe.yaml"), recipe.ToYaml().TrimEnd('\n') + "\n");
 
         // Training.
         var collator = Collator.For(tokenizer);
@@ -108,15 +108,16 @@ public static class RecipeRun
         return options;
     }
 
-    static void Report(ILogger logger, string split, TokenizedDataset data, int maxLength)
+    static void Report(ILogger logger, string split, TokenizedDataset data, int maxLength, int contextWindow)
     {
         logger.LogInformation("{Split}: {Count} examples, {Truncated} truncated to max_length {MaxLength}",
             split, data.Examples.Count, data.TruncatedCount, maxLength);
         if (data.DroppedCount > 0)
             logger.LogWarning("{Split}: dropped {Dropped} examples whose prompt fills max_length {MaxLength} and leaves no response token; raise data.max_length to keep them",
                 split, data.DroppedCount, maxLength);
-        if (data.LongerThanContextCount > 0)
-            logger.LogWarning("{Split}: {Count} examples are longer than the model's context window", split, data.LongerThanContextCount);
+        if (data.LongerThanContextCount > 0 && maxLength > contextWindow)
+            logger.LogWarning("{Split}: {Count} examples are longer than the model's context window of {Window} tokens, and data.max_length {MaxLength} does not cut them to fit; lower data.max_length",
+                split, data.LongerThanContextCount, contextWindow, maxLength);
     }
 
     static double? FirstEvalLoss(string metricsPath) =>

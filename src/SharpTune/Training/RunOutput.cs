@@ -12,6 +12,8 @@ public sealed record RunOutput(string OutputDir)
     /// <summary>Prepares the staging folder for a fresh run or a resumed one and returns it.</summary>
     public string Prepare(bool resume, bool overwrite)
     {
+        if (File.Exists(OutputDir) || File.Exists(StagingDir))
+            throw SharpTuneInputException.At(OutputDir, null, "output_dir", "is an existing file; pass a folder path");
         if (resume)
         {
             if (Directory.Exists(StagingDir))
@@ -25,9 +27,7 @@ public sealed record RunOutput(string OutputDir)
                 "no checkpoint to resume from here or in its .partial folder; run without --resume to start fresh");
         }
 
-        if (Directory.Exists(OutputDir) && Directory.EnumerateFileSystemEntries(OutputDir).Any() && !overwrite)
-            throw SharpTuneInputException.At(OutputDir, null, "output_dir",
-                "already holds an earlier run; pass --overwrite to replace it once the new run finishes, --resume to continue it, or choose another output_dir");
+        OutputFolder.Check(OutputDir, "output_dir", overwrite);
         if (Directory.Exists(StagingDir) && Checkpoint.Latest(StagingDir) is not null && !overwrite)
             throw SharpTuneInputException.At(StagingDir, null, "output_dir",
                 "holds checkpoints of an interrupted run; pass --resume to continue it or --overwrite to discard it");
