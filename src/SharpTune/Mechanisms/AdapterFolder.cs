@@ -17,6 +17,8 @@ public static class AdapterFolder
     /// <summary>Loaders for SharpTune's own artifact kinds, by <c>mechanism</c> name.</summary>
     static readonly Dictionary<string, Action<LlamaForCausalLM, string>> Loaders = new(StringComparer.Ordinal);
 
+    static AdapterFolder() => MechanismCatalog.RegisterBuiltIns();
+
     /// <summary>Registers the loader for a mechanism's artifacts; mechanisms call this from their own code.</summary>
     public static void Register(string mechanism, Action<LlamaForCausalLM, string> loader) => Loaders[mechanism] = loader;
 

@@ -26,4 +26,13 @@ public sealed record DataOptions
     /// the objective's default; see <see cref="Recipe.UsesPacking"/>.
     /// </summary>
     public bool? Packing { get; init; }
+
+    /// <summary>
+    /// Record field with the text to classify (objective classify). Key <c>data.text_field</c>, default <c>text</c>;
+    /// with the default, records without <c>text</c> fall back to <c>verse_text</c> and then <c>sentence</c>.
+    /// </summary>
+    public string TextField { get; init; } = "text";
+
+    /// <summary>Record field with the class label, a string or a number (objective classify). Key <c>data.label_field</c>, default <c>label</c>.</summary>
+    public string LabelField { get; init; } = "label";
 }

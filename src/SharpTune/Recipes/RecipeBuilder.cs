@@ -1,7 +1,7 @@
 namespace SharpTune.Recipes;
 
 /// <summary>Builds a validated <see cref="Recipe"/> from raw values, taking record defaults for absent keys.</summary>
-internal static class RecipeBuilder
+internal static partial class RecipeBuilder
 {
     public static Recipe Build(RecipeValues values)
     {
@@ -16,11 +16,18 @@ internal static class RecipeBuilder
             OutputDir = values.Path("output_dir", allowNull: true) ?? throw values.Missing("output_dir", "runs/my-run"),
             Data = BuildData(values),
             Lora = BuildLora(values),
+            BitFit = BuildBitFit(values),
+            SubTuning = BuildSubTuning(values),
+            DiffPruning = BuildDiffPruning(values),
+            Adapter = BuildAdapter(values),
+            Prefix = BuildPrefix(values),
+            Head = BuildHead(values),
             Training = BuildTraining(values),
         };
         values.EnsureAllRead();
 
         CheckEvalSource(values, recipe);
+        CheckClassify(values, recipe);
         return recipe;
     }
 
@@ -36,6 +43,8 @@ internal static class RecipeBuilder
             // A causal language-model example needs one input token and one target token.
             MaxLength = values.Int("data.max_length", min: 2) ?? defaults.MaxLength,
             Packing = values.Bool("data.packing", allowNull: true),
+            TextField = values.Name("data.text_field") ?? defaults.TextField,
+            LabelField = values.Name("data.label_field") ?? defaults.LabelField,
         };
     }
 
@@ -48,6 +57,8 @@ internal static class RecipeBuilder
             Alpha = values.Number("lora.alpha", min: 0, minExclusive: true) ?? defaults.Alpha,
             Dropout = values.Number("lora.dropout", min: 0, maxExclusive: 1) ?? defaults.Dropout,
             TargetModules = values.NameList("lora.target_modules") ?? defaults.TargetModules,
+            UseRsLora = values.Bool("lora.use_rslora") ?? defaults.UseRsLora,
+            UseDora = values.Bool("lora.use_dora") ?? defaults.UseDora,
         };
     }
 
