@@ -1,6 +1,9 @@
 using SharpTune.Mechanisms.Adapters;
 using SharpTune.Mechanisms.BitFit;
+using SharpTune.Mechanisms.DiffPruning;
 using SharpTune.Mechanisms.Heads;
+using SharpTune.Mechanisms.Prefix;
+using SharpTune.Mechanisms.SubTuning;
 
 namespace SharpTune.Mechanisms;
 
@@ -12,5 +15,8 @@ internal static class MechanismCatalog
         AdapterFolder.Register(BitFitModel.Name, BitFitModel.Load);
         AdapterFolder.Register(AdapterModel.Name, AdapterModel.Load);
         AdapterFolder.Register(HeadModel.Name, HeadModel.Load);
+        AdapterFolder.Register(PrefixModel.Name, PrefixModel.Load);
+        AdapterFolder.Register(SubTuningModel.Name, SubTuningModel.Load);
+        AdapterFolder.Register(DiffPruningModel.Name, DiffPruningModel.Load);
     }
 }

@@ -2,7 +2,10 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SharpTune.Mechanisms.Adapters;
 using SharpTune.Mechanisms.BitFit;
+using SharpTune.Mechanisms.DiffPruning;
 using SharpTune.Mechanisms.Heads;
+using SharpTune.Mechanisms.Prefix;
+using SharpTune.Mechanisms.SubTuning;
 using SharpTune.Models.Llama;
 using SharpTune.Objectives;
 using SharpTune.Recipes;
@@ -49,6 +52,36 @@ public static class MechanismSetup
                 logger.LogInformation("{Kind} with {Pooling} pooling on a frozen backbone; {Count} classes: {Labels}",
                     RecipeEnum.ToYaml(recipe.Mechanism), RecipeEnum.ToYaml(recipe.Head.Pooling), labels.Count, string.Join(", ", labels));
                 return new AttachedMechanism(dir => HeadModel.Save(model, head, dir), null, new ClassifyObjective(head), head);
+            }
+            case MechanismKind.Prefix:
+            {
+                var encoder = PrefixModel.Attach(model, recipe.Prefix, recipe.Training.Seed);
+                logger.LogInformation("Prefix tuning: {Tokens} virtual key/value positions in each of {Layers} layers{Projection}",
+                    recipe.Prefix.NumVirtualTokens, model.Config.NumHiddenLayers,
+                    recipe.Prefix.PrefixProjection ? $", trained through a tanh MLP of width {recipe.Prefix.EncoderHiddenSize ?? model.Config.HiddenSize}" : "");
+                return new AttachedMechanism(dir => PrefixModel.Save(encoder, recipe.Prefix, dir), null, CausalLmObjective.Instance);
+            }
+            case MechanismKind.Subtuning:
+            {
+                var count = Math.Min(recipe.SubTuning.CalibrationExamples, train.Count);
+                IReadOnlyList<LayerScore> scores;
+                using (var calibration = train.Collate(Enumerable.Range(0, count).ToList()))
+                    scores = SubTuningModel.Score(model, calibration, CausalLmObjective.Instance);
+                var chosen = SubTuningModel.Choose(scores, recipe.SubTuning.TopK);
+                SubTuningModel.Unfreeze(model, chosen);
+                logger.LogInformation("SubTuning: gradient norm per layer on {Count} calibration examples: {Scores}; training layers {Chosen}",
+                    count, string.Join(", ", scores.Select(s => $"{s.Layer}: {s.GradientNorm:G4}")), string.Join(", ", chosen));
+                return new AttachedMechanism(dir => SubTuningModel.Save(model, chosen, scores, dir), null, CausalLmObjective.Instance);
+            }
+            case MechanismKind.DiffPruning:
+            {
+                var layers = DiffPruningModel.Attach(model, recipe.DiffPruning);
+                long entries = layers.Sum(l => l.Layer.diff_weight.numel());
+                long budget = layers.Sum(l => DiffPruningModel.Budget(l.Layer.diff_weight.numel(), 1 - recipe.DiffPruning.Sparsity));
+                logger.LogInformation("Diff pruning on {Count} linears: δ has {Entries:N0} entries, of which at most {Budget:N0} stay nonzero (sparsity {Sparsity}, reached after {Ramp:P0} of the steps)",
+                    layers.Count, entries, budget, recipe.DiffPruning.Sparsity, recipe.DiffPruning.RampFraction);
+                return new AttachedMechanism(dir => DiffPruningModel.Save(model, recipe.DiffPruning, dir),
+                    DiffPruningModel.PruningHook(layers, recipe.DiffPruning), CausalLmObjective.Instance);
             }
             default:
                 throw new InvalidOperationException($"Mechanism {recipe.Mechanism} has no setup here.");

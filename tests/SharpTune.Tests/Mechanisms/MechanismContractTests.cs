@@ -10,6 +10,8 @@ public abstract class MechanismContractTests<TFixture>(TFixture fixture, ITestOu
 {
     protected TFixture Fixture => fixture;
 
+    protected ITestOutputHelper Output => output;
+
     [Fact]
     public void Training_LowersEvalLoss()
     {
