@@ -13,9 +13,9 @@ using TrainingOptions = SharpTune.Recipes.TrainingOptions;
 namespace SharpTune.Tests.Mechanisms;
 
 /// <summary>
-/// One short SFT run of stories260k on GSM8K pairs with one mechanism attached, shared by a test class: parameter
-/// bytes at load, after attaching and after training, logits of a fixed input at each stage, eval losses, greedy
-/// tokens right after training and the saved artifact.
+/// One short SFT run of stories260k on GSM8K pairs with one mechanism attached, shared by a test class. It keeps
+/// the parameter bytes and the logits of a fixed input at load, after attaching and after training, the eval losses,
+/// the greedy tokens right after training and the saved artifact.
 /// </summary>
 public abstract class MechanismFixture : IDisposable
 {

@@ -6,7 +6,7 @@ namespace SharpTune.Mechanisms.DiffPruning;
 
 /// <summary>
 /// A frozen linear layer plus a trained difference: <c>y = x (W0 + δ ⊙ mask)ᵀ + b</c>. δ starts at zero, so an
-/// untrained layer returns exactly the base output; the binary mask holds pruned entries at zero.
+/// untrained layer returns exactly the base output. The binary mask keeps pruned entries at zero.
 /// </summary>
 public sealed class DiffLinear : nn.Module<Tensor, Tensor>
 {

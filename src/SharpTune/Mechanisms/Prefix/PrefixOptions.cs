@@ -10,8 +10,8 @@ public sealed record PrefixOptions
     public int NumVirtualTokens { get; init; } = 10;
 
     /// <summary>
-    /// Train the prefix through a two-layer MLP (embedding → tanh MLP → keys and values) and store its output;
-    /// the reparameterisation the paper uses for stable training. Key <c>prefix.prefix_projection</c>, default false.
+    /// Train the prefix through a two-layer MLP (embedding → tanh MLP → keys and values) and store its output.
+    /// Li and Liang use this reparameterisation because training the table directly was unstable for them. Key <c>prefix.prefix_projection</c>, default false.
     /// </summary>
     public bool PrefixProjection { get; init; }
 

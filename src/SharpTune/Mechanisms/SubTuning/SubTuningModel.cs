@@ -12,7 +12,7 @@ public sealed record LayerScore(int Layer, double GradientNorm);
 
 /// <summary>
 /// Scores every decoder layer on a calibration batch and unfreezes the top-k, leaving embeddings, final norm and the
-/// other layers frozen. The gradient norm stands in for the paper's per-layer fine-tuning gain, because it needs one
+/// other layers frozen. The gradient norm replaces the per-layer fine-tuning gain that Kaplun et al. (2023) measure, because it needs one
 /// backward pass instead of one short training run per layer.
 /// </summary>
 public static class SubTuningModel
