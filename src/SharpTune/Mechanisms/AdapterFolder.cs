@@ -19,6 +19,7 @@ public static class AdapterFolder
 
     static AdapterFolder()
     {
+        MechanismCatalog.RegisterBuiltIns();
         Reft.ReftArtifact.RegisterLoaders(Register);
     }
 

@@ -32,4 +32,13 @@ public sealed record DataOptions
     /// Key <c>data.mask_history</c>, default false (every assistant turn is trained).
     /// </summary>
     public bool MaskHistory { get; init; }
+
+    /// <summary>
+    /// Record field with the text to classify (objective classify). Key <c>data.text_field</c>, default <c>text</c>;
+    /// with the default, records without <c>text</c> fall back to <c>verse_text</c> and then <c>sentence</c>.
+    /// </summary>
+    public string TextField { get; init; } = "text";
+
+    /// <summary>Record field with the class label, a string or a number (objective classify). Key <c>data.label_field</c>, default <c>label</c>.</summary>
+    public string LabelField { get; init; } = "label";
 }

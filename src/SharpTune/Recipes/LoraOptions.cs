@@ -21,12 +21,20 @@ public sealed record LoraOptions
     /// </summary>
     public IReadOnlyList<string> TargetModules { get; init; } = ["q_proj", "v_proj"];
 
+    /// <summary>Rank-stabilised LoRA (Kalajdzievski, 2023): scale by <c>alpha / sqrt(r)</c>. Key <c>lora.use_rslora</c>, default false.</summary>
+    public bool UseRsLora { get; init; }
+
+    /// <summary>DoRA (Liu et al., 2024): a trained magnitude per output row times the adapted direction. Key <c>lora.use_dora</c>, default false.</summary>
+    public bool UseDora { get; init; }
+
     // Compares TargetModules by content; the compiler-generated equality would compare list references.
     public bool Equals(LoraOptions? other) =>
         other is not null
         && R == other.R
         && Alpha.Equals(other.Alpha)
         && Dropout.Equals(other.Dropout)
+        && UseRsLora == other.UseRsLora
+        && UseDora == other.UseDora
         && TargetModules.SequenceEqual(other.TargetModules, StringComparer.Ordinal);
 
     public override int GetHashCode()
@@ -35,6 +43,8 @@ public sealed record LoraOptions
         hash.Add(R);
         hash.Add(Alpha);
         hash.Add(Dropout);
+        hash.Add(UseRsLora);
+        hash.Add(UseDora);
         foreach (var module in TargetModules)
             hash.Add(module, StringComparer.Ordinal);
         return hash.ToHashCode();

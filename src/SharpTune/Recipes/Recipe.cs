@@ -44,6 +44,24 @@ public sealed record Recipe
     /// <summary>Section <c>reft</c>; used only by the ReFT mechanisms (loreft, direft, dii, brep).</summary>
     public ReftOptions Reft { get; init; } = new();
 
+    /// <summary>Section <c>bitfit</c>; used only with <see cref="MechanismKind.Bitfit"/>.</summary>
+    public Mechanisms.BitFit.BitFitOptions BitFit { get; init; } = new();
+
+    /// <summary>Section <c>subtuning</c>; used only with <see cref="MechanismKind.Subtuning"/>.</summary>
+    public Mechanisms.SubTuning.SubTuningOptions SubTuning { get; init; } = new();
+
+    /// <summary>Section <c>diff_pruning</c>; used only with <see cref="MechanismKind.DiffPruning"/>.</summary>
+    public Mechanisms.DiffPruning.DiffPruningOptions DiffPruning { get; init; } = new();
+
+    /// <summary>Section <c>adapter</c>; used only with <see cref="MechanismKind.Adapter"/>.</summary>
+    public Mechanisms.Adapters.AdapterOptions Adapter { get; init; } = new();
+
+    /// <summary>Section <c>prefix</c>; used only with <see cref="MechanismKind.Prefix"/>.</summary>
+    public Mechanisms.Prefix.PrefixOptions Prefix { get; init; } = new();
+
+    /// <summary>Section <c>head</c>; used only with the head mechanisms, whose kind sets <see cref="Mechanisms.Heads.HeadOptions.Kind"/>.</summary>
+    public Mechanisms.Heads.HeadOptions Head { get; init; } = new();
+
     /// <summary>Section <c>training</c>.</summary>
     public TrainingOptions Training { get; init; } = new();
 

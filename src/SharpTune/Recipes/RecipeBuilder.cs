@@ -1,7 +1,7 @@
 namespace SharpTune.Recipes;
 
 /// <summary>Builds a validated <see cref="Recipe"/> from raw values, taking record defaults for absent keys.</summary>
-internal static class RecipeBuilder
+internal static partial class RecipeBuilder
 {
     public static Recipe Build(RecipeValues values)
     {
@@ -17,11 +17,18 @@ internal static class RecipeBuilder
             Data = BuildData(values),
             Lora = BuildLora(values),
             Reft = ReftSection.Build(values),
+            BitFit = BuildBitFit(values),
+            SubTuning = BuildSubTuning(values),
+            DiffPruning = BuildDiffPruning(values),
+            Adapter = BuildAdapter(values),
+            Prefix = BuildPrefix(values),
+            Head = BuildHead(values),
             Training = BuildTraining(values),
         };
         values.EnsureAllRead();
 
         CheckEvalSource(values, recipe);
+        CheckClassify(values, recipe);
         return recipe;
     }
 
@@ -38,6 +45,8 @@ internal static class RecipeBuilder
             MaxLength = values.Int("data.max_length", min: 2) ?? defaults.MaxLength,
             Packing = values.Bool("data.packing", allowNull: true),
             MaskHistory = values.Bool("data.mask_history") ?? defaults.MaskHistory,
+            TextField = values.Name("data.text_field") ?? defaults.TextField,
+            LabelField = values.Name("data.label_field") ?? defaults.LabelField,
         };
     }
 
@@ -50,6 +59,8 @@ internal static class RecipeBuilder
             Alpha = values.Number("lora.alpha", min: 0, minExclusive: true) ?? defaults.Alpha,
             Dropout = values.Number("lora.dropout", min: 0, maxExclusive: 1) ?? defaults.Dropout,
             TargetModules = values.NameList("lora.target_modules") ?? defaults.TargetModules,
+            UseRsLora = values.Bool("lora.use_rslora") ?? defaults.UseRsLora,
+            UseDora = values.Bool("lora.use_dora") ?? defaults.UseDora,
         };
     }
 

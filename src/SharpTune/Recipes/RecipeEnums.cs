@@ -1,7 +1,7 @@
 namespace SharpTune.Recipes;
 
-// Each enum member's YAML spelling is its C# name in lower case (Cpt is "cpt", Bf16 is "bf16");
-// RecipeEnum converts in both directions.
+// Each enum member's YAML spelling is its C# name in snake case (Cpt is "cpt", Bf16 is "bf16",
+// DiffPruning is "diff_pruning"); RecipeEnum converts in both directions.
 
 /// <summary>Training objective: which loss the run minimizes.</summary>
 public enum ObjectiveKind
@@ -11,6 +11,9 @@ public enum ObjectiveKind
 
     /// <summary>Supervised fine-tuning: next-token loss on the response tokens of prompt and response pairs.</summary>
     Sft,
+
+    /// <summary>Text classification: cross-entropy of a head on the pooled hidden state, on text and label records.</summary>
+    Classify,
 }
 
 /// <summary>Which parameters the run updates.</summary>
@@ -33,6 +36,30 @@ public enum MechanismKind
 
     /// <summary>Bias-restrained prefix ReFT (section <c>reft</c>), with the base weights frozen.</summary>
     Brep,
+
+    /// <summary>Only the bias vectors of the target linears (zero-initialised where the model has none).</summary>
+    Bitfit,
+
+    /// <summary>Only the top-k decoder layers by gradient norm on a calibration batch.</summary>
+    Subtuning,
+
+    /// <summary>A sparse difference δ added to each target weight, pruned by magnitude to a budget.</summary>
+    DiffPruning,
+
+    /// <summary>Bottleneck adapters after the attention and/or MLP block.</summary>
+    Adapter,
+
+    /// <summary>Trained key/value prefixes in every layer's attention.</summary>
+    Prefix,
+
+    /// <summary>A linear classifier on the pooled hidden state; needs objective classify.</summary>
+    LinearProbe,
+
+    /// <summary>A 2- or 3-layer MLP classifier on the pooled hidden state; needs objective classify.</summary>
+    MlpHead,
+
+    /// <summary>A tanh projection and a linear classifier on the pooled hidden state; needs objective classify.</summary>
+    ProjectionHead,
 }
 
 /// <summary>Floating-point type of the trainable weights and the forward pass.</summary>
@@ -78,7 +105,7 @@ public enum LrSchedulerKind
 internal static class RecipeEnum
 {
     public static string ToYaml<T>(T value) where T : struct, Enum =>
-        value.ToString().ToLowerInvariant();
+        string.Concat(value.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     public static IReadOnlyList<string> AllowedValues<T>() where T : struct, Enum =>
         Enum.GetValues<T>().Select(ToYaml).ToArray();

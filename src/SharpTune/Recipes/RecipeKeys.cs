@@ -3,17 +3,24 @@ namespace SharpTune.Recipes;
 /// <summary>The recipe's key names, in dotted form for keys inside a section, and near-miss suggestions.</summary>
 internal static class RecipeKeys
 {
-    public static readonly IReadOnlyList<string> Sections = ["data", "lora", "reft", "training"];
+    public static readonly IReadOnlyList<string> Sections =
+        ["data", "lora", "reft", "bitfit", "subtuning", "diff_pruning", "adapter", "prefix", "head", "training"];
 
     /// <summary>Every leaf key in the order <see cref="RecipeWriter"/> writes them.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         "model", "from_scratch", "objective", "mechanism", "precision", "device", "output_dir",
         "data.train", "data.eval", "data.eval_fraction", "data.format", "data.max_length", "data.packing",
-        "data.mask_history",
-        "lora.r", "lora.alpha", "lora.dropout", "lora.target_modules",
+        "data.mask_history", "data.text_field", "data.label_field",
+        "lora.r", "lora.alpha", "lora.dropout", "lora.target_modules", "lora.use_rslora", "lora.use_dora",
         "reft.layers", "reft.r", "reft.first_positions", "reft.last_positions", "reft.source_prompt",
         "reft.generated_positions", "reft.prefix_length", "reft.bias_target", "reft.kp", "reft.ki", "reft.kd",
+        "bitfit.target_modules",
+        "subtuning.top_k", "subtuning.calibration_examples",
+        "diff_pruning.sparsity", "diff_pruning.target_modules", "diff_pruning.ramp_fraction",
+        "adapter.bottleneck_size", "adapter.mh_adapter", "adapter.output_adapter", "adapter.non_linearity",
+        "prefix.num_virtual_tokens", "prefix.prefix_projection", "prefix.encoder_hidden_size",
+        "head.pooling", "head.hidden_size", "head.num_layers",
         "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
         "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
         "training.max_grad_norm", "training.seed", "training.eval_steps", "training.save_steps",

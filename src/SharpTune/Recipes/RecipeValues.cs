@@ -138,6 +138,17 @@ internal sealed class RecipeValues(string recipeLocation)
         };
     }
 
+    /// <summary>Reads one non-empty name, such as a record field name.</summary>
+    public string? Name(string key)
+    {
+        const string expected = "a field name such as text";
+        if (!TryRead(key, false, expected, out var scalar, out var source))
+            return null;
+        if (scalar.Value.Trim().Length == 0)
+            throw Error(key, source, $"the name is empty; set {expected}");
+        return scalar.Value.Trim();
+    }
+
     /// <summary>Reads a non-empty list of names from a YAML list, or from one string of comma-separated names.</summary>
     public IReadOnlyList<string>? NameList(string key, bool allowNull = false)
     {

@@ -37,6 +37,8 @@ internal static partial class RecipeWriter
         Entry(emitter, "max_length", Integer(data.MaxLength));
         Entry(emitter, "packing", data.Packing is null ? Null() : Bool(data.Packing.Value));
         Entry(emitter, "mask_history", Bool(data.MaskHistory));
+        Entry(emitter, "text_field", Name(data.TextField));
+        Entry(emitter, "label_field", Name(data.LabelField));
         EndSection(emitter);
 
         var lora = recipe.Lora;
@@ -44,14 +46,13 @@ internal static partial class RecipeWriter
         Entry(emitter, "r", Integer(lora.R));
         Entry(emitter, "alpha", Number(lora.Alpha));
         Entry(emitter, "dropout", Number(lora.Dropout));
-        emitter.Emit(Plain("target_modules"));
-        emitter.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, isImplicit: true, SequenceStyle.Flow));
-        foreach (var module in lora.TargetModules)
-            emitter.Emit(IsPlainName(module) ? Plain(module) : Quoted(module));
-        emitter.Emit(new SequenceEnd());
+        NameListEntry(emitter, "target_modules", lora.TargetModules);
+        Entry(emitter, "use_rslora", Bool(lora.UseRsLora));
+        Entry(emitter, "use_dora", Bool(lora.UseDora));
         EndSection(emitter);
 
         ReftSection.Write(emitter, recipe.Reft);
+        WriteMechanismSections(emitter, recipe);
 
         var training = recipe.Training;
         Section(emitter, "training");
@@ -81,6 +82,17 @@ internal static partial class RecipeWriter
         emitter.Emit(Plain(key));
         emitter.Emit(value);
     }
+
+    static void NameListEntry(IEmitter emitter, string key, IEnumerable<string> names)
+    {
+        emitter.Emit(Plain(key));
+        emitter.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, isImplicit: true, SequenceStyle.Flow));
+        foreach (var name in names)
+            emitter.Emit(Name(name));
+        emitter.Emit(new SequenceEnd());
+    }
+
+    static Scalar Name(string name) => IsPlainName(name) ? Plain(name) : Quoted(name);
 
     internal static void Section(IEmitter emitter, string name)
     {

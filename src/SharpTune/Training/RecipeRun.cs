@@ -8,6 +8,7 @@ using SharpTune.Mechanisms.Lora;
 using SharpTune.Mechanisms.Reft;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
+using SharpTune.Objectives;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
 using SharpTune.Tokenization;
@@ -39,7 +40,12 @@ public static class RecipeRun
             config.Architecture, recipe.Model, config.NumHiddenLayers, config.HiddenSize, config.MaxPositionEmbeddings);
 
         // Data: parse, check against the objective, tokenize; report what truncation did.
-        var data = RunData.Load(recipe, tokenizer, config.MaxPositionEmbeddings);
+        IReadOnlyList<string>? labels = null;
+        RunData data;
+        if (recipe.Objective == ObjectiveKind.Classify)
+            (data, labels) = ClassificationRunData.Load(recipe, tokenizer);
+        else
+            data = RunData.Load(recipe, tokenizer, config.MaxPositionEmbeddings);
         Report(logger, "train", data.Train, recipe.Data.MaxLength, config.MaxPositionEmbeddings);
         if (data.Eval is not null)
             Report(logger, "eval", data.Eval, recipe.Data.MaxLength, config.MaxPositionEmbeddings);
@@ -53,17 +59,25 @@ public static class RecipeRun
             ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
             : PretrainedModel.Load(recipe.Model, dtype, device, logger);
         var reft = ReftRecipe.TryAttach(model, recipe, tokenizer, logger);
+        var collator = Collator.For(tokenizer);
+        var trainSource = new ExampleBatchSource(data.Train.Examples, collator);
+        var evalSource = data.Eval is null ? null : new ExampleBatchSource(data.Eval.Examples, collator);
         var loraOptions = reft is null ? AttachMechanism(model, recipe, logger) : null;
+        var mechanism = reft is not null || recipe.Mechanism is MechanismKind.Full or MechanismKind.Lora
+            ? null
+            : MechanismSetup.Attach(model, recipe, data, trainSource, labels, logger);
         var parameters = ParameterCount.Of(model);
         logger.LogInformation("{Counts}", parameters.ToString());
         File.WriteAllText(Path.Combine(runDir, "trainable_parameters.json"), parameters.ToJson().ToJsonString(MetricsLog.Indented));
         File.WriteAllText(Path.Combine(runDir, "recipe.yaml"), recipe.ToYaml().TrimEnd('\n') + "\n");
 
         // Training.
-        var collator = Collator.For(tokenizer);
-        var trainer = new Trainer(model, recipe.Training, new ExampleBatchSource(data.Train.Examples, collator),
-            data.Eval is null ? null : new ExampleBatchSource(data.Eval.Examples, collator), runDir, logger,
-            ReftRecipe.Objective(reft, recipe));
+        var trainer = new Trainer(model, recipe.Training, trainSource, evalSource, runDir, logger,
+            mechanism?.Objective ?? ReftRecipe.Objective(reft, recipe))
+        {
+            AfterStep = mechanism?.AfterStep,
+        };
+        var metricsBefore = ClassificationReport(model, mechanism, evalSource, recipe, logger, "before training");
         var result = trainer.Train(resume, progress, cancel);
         var initialEval = FirstEvalLoss(trainer.MetricsPath);
         if (result.Interrupted)
@@ -72,15 +86,27 @@ public static class RecipeRun
             return new RunSummary(runDir, result, parameters, initialEval, clock.Elapsed);
         }
 
+        var metricsAfter = ClassificationReport(model, mechanism, evalSource, recipe, logger, "after training");
+
         // Outputs, then the folder swap that makes them visible.
         if (reft is not null)
             ReftArtifact.Save(reft, Path.Combine(runDir, "adapter"), recipe.Model);
+        else if (mechanism is not null)
+            mechanism.Save(Path.Combine(runDir, "adapter"));
         else if (loraOptions is not null)
             PeftAdapter.Save(model, loraOptions, Path.Combine(runDir, "adapter"), recipe.Model);
         else
             PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);
         var summary = new RunSummary(recipe.OutputDir, result, parameters, initialEval, clock.Elapsed);
-        File.WriteAllText(Path.Combine(runDir, "summary.json"), SummaryJson(summary).ToJsonString(MetricsLog.Indented));
+        var summaryJson = SummaryJson(summary);
+        if (metricsAfter is not null)
+        {
+            summaryJson["initial_eval_accuracy"] = metricsBefore?.Accuracy;
+            summaryJson["eval_accuracy"] = metricsAfter.Accuracy;
+            summaryJson["eval_macro_f1"] = metricsAfter.MacroF1;
+            summaryJson["eval_majority_accuracy"] = metricsAfter.MajorityAccuracy;
+        }
+        File.WriteAllText(Path.Combine(runDir, "summary.json"), summaryJson.ToJsonString(MetricsLog.Indented));
         output.Publish();
         logger.LogInformation("Finished {Steps} steps in {Elapsed:F1} s; outputs in {Dir}", result.Steps, clock.Elapsed.TotalSeconds, recipe.OutputDir);
         return summary;
@@ -88,6 +114,8 @@ public static class RecipeRun
 
     static Mechanisms.Lora.LoraOptions? AttachMechanism(LlamaForCausalLM model, Recipe recipe, ILogger logger)
     {
+        if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
+            return null;
         if (recipe.Mechanism == MechanismKind.Full)
         {
             foreach (var parameter in model.parameters())
@@ -101,11 +129,26 @@ public static class RecipeRun
             Alpha = recipe.Lora.Alpha,
             Dropout = recipe.Lora.Dropout,
             TargetModules = recipe.Lora.TargetModules,
+            UseRsLora = recipe.Lora.UseRsLora,
+            UseDora = recipe.Lora.UseDora,
         };
         var attached = LoraModel.Attach(model, options, recipe.Training.Seed);
-        logger.LogInformation("LoRA r={R} alpha={Alpha} on {Count} layers ({Targets})",
-            options.R, options.Alpha, attached.Count, string.Join(", ", options.TargetModules));
+        logger.LogInformation("LoRA r={R} alpha={Alpha} (scale {Scale:G4}{RsLora}{Dora}) on {Count} layers ({Targets})",
+            options.R, options.Alpha, options.Scaling, options.UseRsLora ? ", rsLoRA" : "", options.UseDora ? ", DoRA" : "",
+            attached.Count, string.Join(", ", options.TargetModules));
         return options;
+    }
+
+    /// <summary>Logs and returns accuracy and macro-F1 on the eval data for a head run; null for other runs or without eval data.</summary>
+    static ClassificationMetrics? ClassificationReport(LlamaForCausalLM model, AttachedMechanism? mechanism, IBatchSource? eval,
+        Recipe recipe, ILogger logger, string when)
+    {
+        if (mechanism?.Head is not { } head || mechanism.Objective is not ClassifyObjective objective || eval is null)
+            return null;
+        var metrics = ClassificationMetrics.Evaluate(model, objective, eval, head.Labels.Count, recipe.Training.BatchSize);
+        logger.LogInformation("eval {When}: accuracy {Accuracy:F4}, macro-F1 {MacroF1:F4} on {Count} examples (majority class {Majority:F4})",
+            when, metrics.Accuracy, metrics.MacroF1, metrics.Examples, metrics.MajorityAccuracy);
+        return metrics;
     }
 
     static void Report(ILogger logger, string split, TokenizedDataset data, int maxLength, int contextWindow)

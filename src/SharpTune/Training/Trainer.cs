@@ -51,6 +51,12 @@ public sealed class Trainer
 
     public string MetricsPath => Path.Combine(runDir, "metrics.jsonl");
 
+    /// <summary>
+    /// Called with (step, total steps) after each optimizer step, before the gradients are cleared; a mechanism
+    /// uses it to enforce a constraint on its parameters, such as diff pruning's sparsity budget.
+    /// </summary>
+    public Action<int, int>? AfterStep { get; init; }
+
     /// <summary>Optimizer steps for the whole run: max_steps, else epochs × steps per epoch.</summary>
     public int TotalSteps(BatchOrder order) => settings.MaxSteps
         ?? settings.Epochs * ((order.MicroBatchesPerEpoch + settings.GradientAccumulationSteps - 1) / settings.GradientAccumulationSteps);
@@ -106,6 +112,7 @@ public sealed class Trainer
             double gradNorm = ClipGradients(trainable.Select(p => p.parameter));
             double lr = LearningRateSchedule.At(settings.LrScheduler, step, settings.WarmupSteps, totalSteps, settings.LearningRate);
             optimizer.Step(lr, settings.WeightDecay);
+            AfterStep?.Invoke(step + 1, totalSteps);
             optimizer.ZeroGrad();
             step++;
             lastLoss = loss;

@@ -8,6 +8,10 @@ namespace SharpTune.Mechanisms.Lora;
 /// A frozen linear layer plus a low-rank update: <c>y = base(x) + (alpha/r) · B(A(dropout(x)))</c>.
 /// A starts as PyTorch's default linear init (Kaiming-uniform) and B at zero, so an untrained adapter
 /// returns exactly the base output, as PEFT's <c>init_lora_weights=True</c> does.
+/// With <see cref="LoraOptions.UseDora"/> the layer is DoRA (Liu et al., 2024) as PEFT implements it: the adapted
+/// weight <c>W + ΔW</c> is split into a trainable magnitude vector <c>m</c> (one entry per output row, initialised to
+/// the row norms of W) and a direction, <c>W' = m · (W + ΔW) / ‖W + ΔW‖_row</c>, with the norm detached from the
+/// gradient as the DoRA paper (section 4.3) and PEFT do.
 /// </summary>
 public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
@@ -16,6 +20,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public Linear base_layer;
     public Linear lora_A;
     public Linear lora_B;
+    /// <summary>DoRA's magnitude vector <c>[out]</c>; null for plain LoRA.</summary>
+    public Parameter? lora_magnitude_vector;
 
     public LoraOptions Options { get; }
 
@@ -30,6 +36,12 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         lora_B = nn.Linear(options.R, outFeatures, hasBias: false, dtype: weight.dtype, device: weight.device);
         using (no_grad())
             lora_B.weight!.zero_();
+        if (options.UseDora)
+        {
+            using var scope = NewDisposeScope();
+            var norm = WeightNorm(weight.to(ScalarType.Float32)).to(weight.dtype);
+            lora_magnitude_vector = new Parameter(norm.MoveToOuterDisposeScope());
+        }
         RegisterComponents();
     }
 
@@ -37,14 +49,44 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var adapterInput = training && dropoutRate > 0 ? nn.functional.dropout(x, dropoutRate, training: true) : x;
-        var update = lora_B.forward(lora_A.forward(adapterInput)) * Options.Scaling;
-        return (base_layer.forward(x) + update).MoveToOuterDisposeScope();
+        var update = lora_B.forward(lora_A.forward(adapterInput)) * Options.Scaling;    // [..., out]
+        if (lora_magnitude_vector is null)
+            return (base_layer.forward(x) + update).MoveToOuterDisposeScope();
+
+        // DoRA: out = base(x) + (s - 1) · x Wᵀ + s · update, with s = m / ‖W + ΔW‖_row, which equals
+        // s · (W + ΔW) x plus the base bias. Like PEFT, the (s - 1) term sees the dropped-out input.
+        var adapted = AdaptedWeight();                                                   // [out, in], float32
+        var scale = (lora_magnitude_vector.to(ScalarType.Float32) / WeightNorm(adapted).detach()).to(x.dtype); // [out]
+        var baseWithoutBias = nn.functional.linear(adapterInput, base_layer.weight!);
+        var output = base_layer.forward(x) + (scale - 1) * baseWithoutBias + scale * update;
+        return output.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Returns the dense update <c>(alpha/r) · B A</c>, <c>[out, in]</c>, in the base weight's dtype.</summary>
+    /// <summary>Returns <c>W + (alpha/r) · B A</c> in float32, <c>[out, in]</c>.</summary>
+    Tensor AdaptedWeight()
+    {
+        using var scope = NewDisposeScope();
+        var delta = lora_B.weight!.to(ScalarType.Float32).matmul(lora_A.weight!.to(ScalarType.Float32)) * Options.Scaling;
+        return (base_layer.weight!.to(ScalarType.Float32) + delta).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>L2 norm of each row (output feature) of a weight <c>[out, in]</c>, <c>[out]</c>.</summary>
+    static Tensor WeightNorm(Tensor weight) => linalg.vector_norm(weight, 2, [1L]);
+
+    /// <summary>
+    /// Returns the dense update that merging adds to the base weight, <c>[out, in]</c>, in the base weight's dtype:
+    /// <c>(alpha/r) · B A</c>, or for DoRA <c>m · (W + ΔW) / ‖W + ΔW‖_row − W</c>.
+    /// </summary>
     public Tensor DeltaWeight()
     {
         using var scope = NewDisposeScope();
+        if (lora_magnitude_vector is not null)
+        {
+            var adapted = AdaptedWeight();
+            var scale = lora_magnitude_vector.to(ScalarType.Float32) / WeightNorm(adapted);
+            var merged = adapted * scale.unsqueeze(1) - base_layer.weight!.to(ScalarType.Float32);
+            return merged.to(base_layer.weight!.dtype).MoveToOuterDisposeScope();
+        }
         var delta = lora_B.weight!.to(ScalarType.Float32).matmul(lora_A.weight!.to(ScalarType.Float32)) * Options.Scaling;
         return delta.to(base_layer.weight!.dtype).MoveToOuterDisposeScope();
     }

@@ -45,6 +45,8 @@ public static class LoraModel
         {
             layer.lora_A.weight!.requires_grad = true;
             layer.lora_B.weight!.requires_grad = true;
+            if (layer.lora_magnitude_vector is not null)
+                layer.lora_magnitude_vector.requires_grad = true;
         }
         return attached;
     }

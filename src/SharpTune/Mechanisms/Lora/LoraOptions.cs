@@ -18,5 +18,8 @@ public sealed record LoraOptions
     /// <summary>Rank-stabilised LoRA (Kalajdzievski, 2023): scale by alpha / sqrt(r) instead of alpha / r.</summary>
     public bool UseRsLora { get; init; }
 
+    /// <summary>Weight-decomposed LoRA (Liu et al., 2024): a trainable magnitude per output row times the adapted direction.</summary>
+    public bool UseDora { get; init; }
+
     public double Scaling => UseRsLora ? Alpha / Math.Sqrt(R) : Alpha / R;
 }

@@ -16,6 +16,11 @@ public static class PeftAdapter
     public const string ConfigFile = "adapter_config.json";
     public const string WeightsFile = "adapter_model.safetensors";
     const string Prefix = "base_model.model.";
+    /// <summary>
+    /// DoRA magnitude tensor name after the module path, as PEFT 0.12 and later save it; older PEFT versions
+    /// saved it without <c>.weight</c>, and <see cref="Load"/> accepts both.
+    /// </summary>
+    const string MagnitudeSuffix = "lora_magnitude_vector.weight";
 
     /// <summary>Writes the model's LoRA layers to <paramref name="dir"/>, replacing it only once complete.</summary>
     public static void Save(nn.Module model, LoraOptions options, string dir, string? baseModelPath)
@@ -31,6 +36,8 @@ public static class PeftAdapter
         {
             tensors[$"{Prefix}{path}.lora_A.weight"] = layer.lora_A.weight!;
             tensors[$"{Prefix}{path}.lora_B.weight"] = layer.lora_B.weight!;
+            if (layer.lora_magnitude_vector is not null)
+                tensors[$"{Prefix}{path}.{MagnitudeSuffix}"] = layer.lora_magnitude_vector;
         }
         SafetensorsWriter.Save(Path.Combine(temp, WeightsFile), tensors);
         File.WriteAllText(Path.Combine(temp, ConfigFile), ConfigJson(options, baseModelPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -50,7 +57,7 @@ public static class PeftAdapter
         ["bias"] = "none",
         ["fan_in_fan_out"] = false,
         ["use_rslora"] = options.UseRsLora,
-        ["use_dora"] = false,
+        ["use_dora"] = options.UseDora,
         ["init_lora_weights"] = true,
         ["inference_mode"] = true,
         ["modules_to_save"] = null,
@@ -79,8 +86,6 @@ public static class PeftAdapter
         var type = json["peft_type"]?.GetValue<string>();
         if (type != "LORA")
             throw SharpTuneInputException.At(path, null, "peft_type", $"'{type}' is not supported here; expected LORA");
-        if (json["use_dora"]?.GetValue<bool>() == true)
-            throw SharpTuneInputException.At(path, null, "use_dora", "DoRA adapters are not supported yet");
         if (json["rank_pattern"] is JsonObject ranks && ranks.Count > 0)
             throw SharpTuneInputException.At(path, null, "rank_pattern", "per-module ranks are not supported yet");
         RejectUnsupported(json, path);
@@ -105,6 +110,7 @@ public static class PeftAdapter
             Dropout = json["lora_dropout"]?.GetValue<double>() ?? 0,
             TargetModules = targets,
             UseRsLora = json["use_rslora"]?.GetValue<bool>() ?? false,
+            UseDora = json["use_dora"]?.GetValue<bool>() ?? false,
         };
     }
 
@@ -145,9 +151,19 @@ public static class PeftAdapter
         var used = new HashSet<string>();
         foreach (var (path, layer) in LoraModel.Layers(model))
         {
-            foreach (var (suffix, parameter) in new[] { ("lora_A", layer.lora_A.weight!), ("lora_B", layer.lora_B.weight!) })
+            var tensors = new List<(string Name, Tensor Parameter)>
             {
-                var name = $"{Prefix}{path}.{suffix}.weight";
+                ($"{Prefix}{path}.lora_A.weight", layer.lora_A.weight!),
+                ($"{Prefix}{path}.lora_B.weight", layer.lora_B.weight!),
+            };
+            if (layer.lora_magnitude_vector is not null)
+            {
+                var name = $"{Prefix}{path}.{MagnitudeSuffix}";
+                var legacyName = name[..^".weight".Length];
+                tensors.Add((reader.Contains(legacyName) && !reader.Contains(name) ? legacyName : name, layer.lora_magnitude_vector));
+            }
+            foreach (var (name, parameter) in tensors)
+            {
                 if (!reader.Contains(name))
                     throw SharpTuneInputException.At(weightsPath, null, name, "tensor missing; the adapter does not match adapter_config.json or this model");
                 using var stored = reader.GetTensor(name);

@@ -16,6 +16,9 @@ public sealed class LlamaAttention : ProjectionHost
     public Module<Tensor, Tensor> v_proj;
     public Module<Tensor, Tensor> o_proj;
 
+    /// <summary>Trained key/value positions that every query attends (prefix tuning), or null.</summary>
+    public IKeyValuePrefix? Prefix { get; set; }
+
     public LlamaAttention(ModelConfig config, ScalarType dtype) : base(nameof(LlamaAttention))
     {
         heads = config.NumAttentionHeads;
@@ -64,6 +67,10 @@ public sealed class LlamaAttention : ProjectionHost
 
         if (cache is not null)
             (k, v) = cache.Append(layerIndex, k, v);                                     // [b, kv_heads, past+s, d]
+
+        // The prefix is joined on every call and never cached, so cached generation sees it at every step.
+        if (Prefix is not null)
+            (k, v, mask) = KeyValuePrefix.Extend(Prefix, layerIndex, k, v, mask, seq);   // [b, kv_heads, p+past+s, d]
 
         if (kvHeads != heads)
         {
