@@ -17,7 +17,7 @@ public sealed class LlamaMlp : ProjectionHost
     public LlamaMlp(ModelConfig config, ScalarType dtype) : base(nameof(LlamaMlp))
     {
         this.config = config;
-        Activations.Apply(config.HiddenActivation, zeros(1)).Dispose(); // rejects an unsupported activation at build time
+        ActivationFunctions.Apply(config.HiddenActivation, zeros(1)).Dispose(); // rejects an unsupported activation at build time
         var names = config.Names;
         int hidden = config.HiddenSize, inner = config.IntermediateSize;
         if (names.FusedGateUp is string fused)
@@ -50,12 +50,12 @@ public sealed class LlamaMlp : ProjectionHost
         {
             var gateUp = projections[fused].forward(x);                                   // [b, s, 2·inner]
             var halves = gateUp.chunk(2, -1);
-            inner = Activations.Apply(config.HiddenActivation, halves[0]) * halves[1];
+            inner = ActivationFunctions.Apply(config.HiddenActivation, halves[0]) * halves[1];
         }
         else if (config.GatedMlp)
-            inner = Activations.Apply(config.HiddenActivation, projections[names.Gate!].forward(x)) * projections[names.Up!].forward(x);
+            inner = ActivationFunctions.Apply(config.HiddenActivation, projections[names.Gate!].forward(x)) * projections[names.Up!].forward(x);
         else
-            inner = Activations.Apply(config.HiddenActivation, projections[names.Up!].forward(x));
+            inner = ActivationFunctions.Apply(config.HiddenActivation, projections[names.Up!].forward(x));
         return projections[names.Down].forward(inner).MoveToOuterDisposeScope();
     }
 }

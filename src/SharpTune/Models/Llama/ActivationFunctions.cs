@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SharpTune.Models.Llama;
 
 /// <summary>MLP activations by the names transformers' <c>ACT2FN</c> uses.</summary>
-public static class Activations
+public static class ActivationFunctions
 {
     /// <summary>Applies activation <paramref name="name"/> to <paramref name="x"/>.</summary>
     public static Tensor Apply(string name, Tensor x) => name switch
