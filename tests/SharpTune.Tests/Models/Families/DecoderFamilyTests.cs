@@ -95,4 +95,17 @@ public sealed class DecoderFamilyTests
         Assert.True(before.allclose(after, rtol: 0, atol: 0));
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public void Load_FollowsSymlinkedFiles()
+    {
+        var dir = TestPaths.NewTempDir();
+        foreach (var file in new[] { "config.json", "model.safetensors" })
+            File.CreateSymbolicLink(Path.Combine(dir, file), Path.Combine(FamilyExpectations.Dir("phi3"), file));
+
+        var model = PretrainedModel.Load(dir, ScalarType.Float32, CPU);
+
+        Assert.Equal(400, model.Config.VocabSize);
+        Directory.Delete(dir, recursive: true);
+    }
 }
