@@ -58,7 +58,13 @@ public sealed class LlamaModel : nn.Module
         if (config.ScaleEmbeddings)
             hidden = hidden * tensor(Math.Sqrt(config.HiddenSize), dtype: hidden.dtype, device: device); // rounded to the dtype, as Gemma does
         if (wpe is not null)
+        {
+            if (positionIds.max().item<long>() >= config.MaxPositionEmbeddings)
+                throw new ArgumentException(
+                    $"Position {positionIds.max().item<long>()} is beyond the learned position table of {config.MaxPositionEmbeddings} " +
+                    "(n_positions); shorten the sequence or lower max_length.");
             hidden = hidden + wpe.forward(positionIds);
+        }
 
         // One rotary table and one mask per kind of layer (global, or sliding with local RoPE).
         var tables = new Dictionary<bool, (Tensor? Cos, Tensor? Sin)>();
