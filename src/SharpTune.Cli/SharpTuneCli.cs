@@ -6,7 +6,7 @@ namespace SharpTune.Cli;
 /// <summary>The <c>sharptune</c> command tree.</summary>
 public static class SharpTuneCli
 {
-    public static RootCommand BuildRoot() => new("SharpTune: fine-tune, evaluate, export and serve Llama-family language models.")
+    public static RootCommand BuildRoot() => new("SharpTune: fine-tune, evaluate, export and serve decoder language models (Llama, Qwen, Mistral, Gemma, Phi-3, GPT-2).")
     {
         TrainCommand.Create(),
         GenerateCommand.Create(),
@@ -15,6 +15,7 @@ public static class SharpTuneCli
         ChatCommand.Create(),
         ExportCommand.Create(),
         ServeCommand.Create(),
+        InspectCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the process exit code (see <see cref="CommandRunner"/>).</summary>

@@ -1,17 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SharpTune.Models.Families;
 
 namespace SharpTune.Models;
 
 /// <summary>
-/// The fields of a Hugging Face <c>config.json</c> that the Llama-family decoder uses.
-/// Qwen2 and Mistral are Llama with small switches (q/k/v bias, sliding window), so one record covers them.
+/// The fields of a Hugging Face <c>config.json</c> that the decoder uses. Every supported family
+/// (<see cref="DecoderFamily"/>) is the same decoder with switches set here, so one record covers them.
 /// </summary>
-public sealed record ModelConfig
+public sealed partial record ModelConfig
 {
-    /// <summary>Architectures SharpTune can load, as written in <c>config.json</c>'s <c>architectures</c>.</summary>
-    public static readonly IReadOnlyList<string> SupportedArchitectures =
-        ["LlamaForCausalLM", "Qwen2ForCausalLM", "MistralForCausalLM"];
+    /// <summary>Architectures SharpTune can load as decoders, as written in <c>config.json</c>'s <c>architectures</c>.</summary>
+    public static readonly IReadOnlyList<string> SupportedArchitectures = DecoderFamilies.ByArchitecture.Keys.ToList();
 
     public required string Architecture { get; init; }
     public required string ModelType { get; init; }
@@ -23,6 +23,7 @@ public sealed record ModelConfig
     public required int HeadDim { get; init; }
     public required int VocabSize { get; init; }
     public int MaxPositionEmbeddings { get; init; } = 2048;
+    /// <summary>Epsilon of every norm: <c>rms_norm_eps</c>, or <c>layer_norm_epsilon</c> for GPT-2.</summary>
     public double RmsNormEps { get; init; } = 1e-6;
     public double RopeTheta { get; init; } = 10000.0;
     public bool TieWordEmbeddings { get; init; }
@@ -67,14 +68,9 @@ public sealed record ModelConfig
     /// <summary>Parses a config object; <paramref name="path"/> names the source in error messages.</summary>
     public static ModelConfig Parse(JsonObject json, string path)
     {
-        var architectures = json["architectures"] as JsonArray;
-        var architecture = architectures?.FirstOrDefault()?.GetValue<string>();
-        if (architecture is null)
-            throw SharpTuneInputException.At(path, null, "architectures",
-                $"missing; expected one of {string.Join(", ", SupportedArchitectures)}");
-        if (!SupportedArchitectures.Contains(architecture))
-            throw SharpTuneInputException.At(path, null, "architectures",
-                $"unsupported value '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}");
+        var (family, architecture) = DetectFamily(json, path);
+        if (family == DecoderFamily.Gpt2)
+            return ParseGpt2(json, path, architecture);
 
         int hidden = RequiredInt(json, "hidden_size", path);
         int heads = RequiredInt(json, "num_attention_heads", path);
@@ -86,13 +82,14 @@ public sealed record ModelConfig
 
         var modelType = json["model_type"]?.GetValue<string>() ?? "llama";
         bool attentionBias = OptionalBool(json, "attention_bias") ?? false;
-        bool isQwen2 = architecture == "Qwen2ForCausalLM";
+        bool isQwen2 = family == DecoderFamily.Qwen2;
         int? slidingWindow = OptionalInt(json, "sliding_window");
         if (isQwen2 && OptionalBool(json, "use_sliding_window") != true)
             slidingWindow = null; // Qwen2 ships a sliding_window value but only uses it when use_sliding_window is true.
 
         var config = new ModelConfig
         {
+            Family = family,
             Architecture = architecture,
             ModelType = modelType,
             HiddenSize = hidden,
@@ -116,9 +113,13 @@ public sealed record ModelConfig
             TorchDtype = json["torch_dtype"]?.GetValue<string>() ?? "float32",
             InitializerRange = OptionalDouble(json, "initializer_range") ?? 0.02,
             Raw = (JsonObject)json.DeepClone(),
+            RopeScaling = ParseRopeScaling(json, path),
+            PartialRotaryFactor = OptionalDouble(json, "partial_rotary_factor") ?? 1.0,
         };
         config.Validate(path);
-        return config;
+        var withFamily = WithFamilySwitches(config, json, path);
+        withFamily.CheckActivation(path);
+        return withFamily;
     }
 
     /// <summary>Rejects values the decoder cannot run correctly, instead of computing wrong numbers.</summary>
@@ -138,13 +139,15 @@ public sealed record ModelConfig
             throw SharpTuneInputException.At(path, null, "rms_norm_eps", $"must be positive, got {RmsNormEps}");
         if (!(RopeTheta > 0))
             throw SharpTuneInputException.At(path, null, "rope_theta", $"must be positive, got {RopeTheta}");
+    }
 
-        var activation = Raw["hidden_act"]?.GetValue<string>() ?? "silu";
-        if (activation != "silu")
-            throw SharpTuneInputException.At(path, null, "hidden_act", $"'{activation}' is not supported for {Architecture}; expected silu");
-        if (Raw["rope_scaling"] is JsonObject scaling)
-            throw SharpTuneInputException.At(path, null, "rope_scaling",
-                $"type '{scaling["rope_type"] ?? scaling["type"]}' is not supported yet; it would change every position's rotation, so SharpTune refuses rather than compute wrong logits");
+    /// <summary>Rejects a declared <c>hidden_act</c> that differs from the activation the family's decoder runs.</summary>
+    void CheckActivation(string path)
+    {
+        var declared = Raw["hidden_act"] is JsonValue value && value.TryGetValue<string>(out var name) ? name : null;
+        if (declared is not null && declared != HiddenActivation)
+            throw SharpTuneInputException.At(path, null, "hidden_act",
+                $"'{declared}' is not supported for {Architecture}; this decoder runs {HiddenActivation}");
     }
 
     /// <summary>Returns the config as <c>config.json</c> text, with <paramref name="torchDtype"/> recorded.</summary>

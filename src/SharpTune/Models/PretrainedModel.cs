@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SharpTune.Models.Families;
 using SharpTune.Models.Llama;
 using SharpTune.Models.Safetensors;
 using SharpTune.Runtime;
@@ -24,7 +25,7 @@ public static class PretrainedModel
         var config = ModelConfig.Load(modelDir);
         var model = new LlamaForCausalLM(config, dtype);
         using (var checkpoint = SafetensorsCheckpoint.Open(modelDir))
-            WeightLoader.Load(model, checkpoint, logger);
+            WeightLoader.Load(model, Gpt2Conv1D.AsLinear(config, checkpoint), logger);
         if (device.type != DeviceType.CPU)
             model.to(device);
         model.eval();

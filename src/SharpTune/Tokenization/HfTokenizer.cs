@@ -96,6 +96,9 @@ public sealed class HfTokenizer : IDisposable
     /// <summary>Looks up a token string (as written in tokenizer.json, e.g. <c>"▁time"</c> or <c>"&lt;/s&gt;"</c>).</summary>
     public long? TokenToId(string content) => _vocabulary.IdOf(content);
 
+    /// <summary>The text of special token <paramref name="id"/> (e.g. <c>&lt;/s&gt;</c>), which <see cref="Decode"/> skips; null for other ids.</summary>
+    public string? SpecialTokenText(long id) => _vocabulary.SpecialContentOf(id);
+
     public void Dispose() => _tokenizer.Dispose();
 
     static Tokenizer CreateWithoutPostProcessor(JsonObject tokenizerJson, string tokenizerPath)

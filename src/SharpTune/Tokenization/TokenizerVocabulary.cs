@@ -6,6 +6,7 @@ namespace SharpTune.Tokenization;
 internal sealed class TokenizerVocabulary
 {
     readonly Dictionary<string, long> _ids = new(StringComparer.Ordinal);
+    readonly Dictionary<long, string> _specialContent = new();
 
     /// <summary>Highest token id plus one.</summary>
     public int Size { get; private set; }
@@ -39,12 +40,20 @@ internal sealed class TokenizerVocabulary
             foreach (var entry in added)
             {
                 if (entry?["content"] is JsonValue content)
-                    Add(content.GetValue<string>(), ReadId(entry["id"], path, "added_tokens"));
+                {
+                    var id = ReadId(entry["id"], path, "added_tokens");
+                    Add(content.GetValue<string>(), id);
+                    if (entry["special"] is JsonValue special && special.TryGetValue<bool>(out var isSpecial) && isSpecial)
+                        _specialContent[id] = content.GetValue<string>();
+                }
             }
         }
     }
 
     public long? IdOf(string content) => _ids.TryGetValue(content, out var id) ? id : null;
+
+    /// <summary>The text of a special added token (<c>"special": true</c>), or null for any other id.</summary>
+    public string? SpecialContentOf(long id) => _specialContent.GetValueOrDefault(id);
 
     void Add(string token, long id)
     {

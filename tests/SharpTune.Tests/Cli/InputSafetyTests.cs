@@ -93,7 +93,7 @@ public class InputSafetyTests
 
     [Theory]
     [InlineData("hidden_act", "\"gelu\"", "hidden_act")]
-    [InlineData("rope_scaling", "{\"rope_type\": \"yarn\", \"factor\": 4}", "rope_scaling")]
+    [InlineData("rope_scaling", "{\"rope_type\": \"longrope\", \"factor\": 4}", "rope_scaling")]
     [InlineData("num_attention_heads", "0", "num_attention_heads")]
     [InlineData("hidden_size", "\"64\"", "hidden_size: expected an integer")]
     public void Config_UnsupportedValueRejected(string key, string json, string expected)

@@ -1,3 +1,4 @@
+using SharpTune.Models.Families;
 using SharpTune.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -6,9 +7,9 @@ using static TorchSharp.torch;
 namespace SharpTune.Models.Llama;
 
 /// <summary>
-/// A Llama-family causal language model with Hugging Face parameter names
-/// (<c>model.layers.0.self_attn.q_proj.weight</c>, ...), so checkpoints load and save without renaming.
-/// Qwen2 and Mistral differ only by switches in <see cref="ModelConfig"/>.
+/// The causal language model for every decoder family, with that family's Hugging Face parameter names
+/// (<c>model.layers.0.self_attn.q_proj.weight</c>, <c>transformer.h.0.attn.c_attn.weight</c>, ...), so checkpoints
+/// load and save without renaming. Families differ only by switches in <see cref="ModelConfig"/>.
 /// </summary>
 public sealed class LlamaForCausalLM : nn.Module
 {
@@ -23,9 +24,12 @@ public sealed class LlamaForCausalLM : nn.Module
         TorchRuntime.EnsureLoaded();
         Config = config;
         model = new LlamaModel(config, dtype);
+        register_module(config.Names.Root, model);
         if (!config.TieWordEmbeddings)
+        {
             lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype: dtype);
-        RegisterComponents();
+            register_module("lm_head", lm_head);
+        }
     }
 
     public ScalarType DType => model.embed_tokens.weight!.dtype;
@@ -44,19 +48,28 @@ public sealed class LlamaForCausalLM : nn.Module
         return ProjectToVocabulary(hidden).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Applies the output head to hidden states <c>[..., hidden]</c>.</summary>
-    public Tensor ProjectToVocabulary(Tensor hidden) =>
-        lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
+    /// <summary>Applies the output head to hidden states <c>[..., hidden]</c>, with Gemma 2's logit soft-capping when set.</summary>
+    public Tensor ProjectToVocabulary(Tensor hidden)
+    {
+        var logits = lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
+        if (Config.FinalLogitSoftcapping is not double cap)
+            return logits;
+        using var scope = NewDisposeScope();
+        return ((logits / cap).tanh() * cap).MoveToOuterDisposeScope();
+    }
 
-    /// <summary>Fills every weight with the Hugging Face Llama initialisation (normal(0, initializer_range), norms 1).</summary>
+    /// <summary>
+    /// Fills every weight with the Hugging Face initialisation: normal(0, initializer_range), biases 0, norm weights 1
+    /// (0 for Gemma's norms, which store <c>w - 1</c>).
+    /// </summary>
     public void InitializeWeights(long seed)
     {
         using var guard = no_grad();
         var generator = new Generator((ulong)seed, Device);
         foreach (var (name, parameter) in named_parameters())
         {
-            if (name.EndsWith("norm.weight"))
-                parameter.fill_(1.0);
+            if (IsNormWeight(name))
+                parameter.fill_(Config.NormKind == NormKind.RmsOffsetOne ? 0.0 : 1.0);
             else if (name.EndsWith(".bias"))
                 parameter.zero_();
             else
@@ -67,7 +80,11 @@ public sealed class LlamaForCausalLM : nn.Module
     /// <summary>
     /// The parameters as a checkpoint stores them: Hugging Face names, and for a tied model only
     /// <c>model.embed_tokens.weight</c>, as transformers' <c>save_pretrained</c> writes it.
+    /// GPT-2's Conv1D weights are returned transposed to the (in, out) layout its checkpoints use.
     /// </summary>
     public IEnumerable<(string Name, Tensor Tensor)> CheckpointTensors() =>
-        named_parameters().Select(p => (p.name, (Tensor)p.parameter));
+        named_parameters().Select(p => (p.name, Gpt2Conv1D.IsConv1DWeight(Config, p.name) ? p.parameter.t().contiguous() : (Tensor)p.parameter));
+
+    static bool IsNormWeight(string name) =>
+        name.EndsWith("norm.weight") || (name.EndsWith(".weight") && (name.Contains(".ln_") || name.Contains("ln_f.")));
 }

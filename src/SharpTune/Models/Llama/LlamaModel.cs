@@ -4,14 +4,20 @@ using static TorchSharp.torch;
 
 namespace SharpTune.Models.Llama;
 
-/// <summary>The decoder stack without the output head: embeddings, layers, final norm.</summary>
+/// <summary>
+/// The decoder stack without the output head: embeddings (plus GPT-2's learned positions), layers, final norm.
+/// Children carry the family's Hugging Face names (<c>embed_tokens</c>/<c>layers</c>/<c>norm</c>, or
+/// <c>wte</c>/<c>wpe</c>/<c>h</c>/<c>ln_f</c> for GPT-2).
+/// </summary>
 public sealed class LlamaModel : nn.Module
 {
     readonly ModelConfig config;
 
     public Embedding embed_tokens;
+    /// <summary>GPT-2's learned position table <c>[n_positions, hidden]</c>, or null for rotary families.</summary>
+    public Embedding? wpe;
     public ModuleList<LlamaDecoderLayer> layers;
-    public RmsNorm norm;
+    public nn.Module<Tensor, Tensor> norm;
 
     /// <summary>Optional rewrite of each layer's output, such as a ReFT intervention; null runs the plain stack.</summary>
     public IHiddenStateHook? HiddenStateHook { get; set; }
@@ -19,11 +25,19 @@ public sealed class LlamaModel : nn.Module
     public LlamaModel(ModelConfig config, ScalarType dtype) : base(nameof(LlamaModel))
     {
         this.config = config;
+        var names = config.Names;
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize, dtype: dtype);
+        register_module(names.Embedding, embed_tokens);
+        if (config.LearnedPositions)
+        {
+            wpe = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize, dtype: dtype);
+            register_module(names.PositionEmbedding!, wpe);
+        }
         layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers)
             .Select(i => new LlamaDecoderLayer(config, i, dtype)).ToArray());
-        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, dtype);
-        RegisterComponents();
+        register_module(names.Layers, layers);
+        norm = Norms.Create(config, config.HiddenSize, dtype);
+        register_module(names.FinalNorm, norm);
     }
 
     /// <summary>
@@ -41,12 +55,30 @@ public sealed class LlamaModel : nn.Module
         positionIds ??= arange(past, past + seq, device: device).unsqueeze(0).expand(inputIds.shape[0], seq);
 
         var hidden = embed_tokens.forward(inputIds);                                          // [b, s, hidden]
-        var (cos, sin) = RotaryEmbedding.Tables(positionIds, config.HeadDim, config.RopeTheta, hidden.dtype);
-        var mask = AttentionMask.Build(seq, past, segmentIds, config.SlidingWindow, device);
+        if (config.ScaleEmbeddings)
+            hidden = hidden * tensor(Math.Sqrt(config.HiddenSize), dtype: hidden.dtype, device: device); // rounded to the dtype, as Gemma does
+        if (wpe is not null)
+        {
+            if (positionIds.max().item<long>() >= config.MaxPositionEmbeddings)
+                throw new ArgumentException(
+                    $"Position {positionIds.max().item<long>()} is beyond the learned position table of {config.MaxPositionEmbeddings} " +
+                    "(n_positions); shorten the sequence or lower max_length.");
+            hidden = hidden + wpe.forward(positionIds);
+        }
 
+        // One rotary table and one mask per kind of layer (global, or sliding with local RoPE).
+        var tables = new Dictionary<bool, (Tensor? Cos, Tensor? Sin)>();
+        var masks = new Dictionary<int, AttentionMask>();
         for (int i = 0; i < layers.Count; i++)
         {
-            hidden = layers[i].Forward(hidden, cos, sin, mask, cache);
+            bool local = config.UsesLocalRope(i);
+            if (!tables.TryGetValue(local, out var table))
+                tables[local] = table = config.LearnedPositions ? (null, null) : RotaryEmbedding.Tables(positionIds, config, hidden.dtype, local);
+            int window = config.LayerSlidingWindow(i) ?? 0;
+            if (!masks.TryGetValue(window, out var mask))
+                masks[window] = mask = AttentionMask.Build(seq, past, segmentIds, window == 0 ? null : window, device);
+
+            hidden = layers[i].Forward(hidden, table.Cos, table.Sin, mask, cache);
             if (HiddenStateHook is not null)
                 hidden = HiddenStateHook.AfterLayer(i, hidden, promptPositions);
         }

@@ -53,7 +53,9 @@ public sealed unsafe class SafetensorsReader : IDisposable
             throw SharpTuneInputException.At(Path, null, null, "safetensors file not found; check the path or download the model again");
 
         // An empty file cannot be mapped, so check the length before mapping.
-        var fileLength = new FileInfo(Path).Length;
+        // The Hugging Face cache stores snapshot files as symbolic links to blobs, so measure the link's target.
+        var file = new FileInfo(Path);
+        var fileLength = (file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? file).Length;
         if (fileLength < sizeof(ulong))
             throw SharpTuneInputException.At(Path, null, "header",
                 $"the file holds {fileLength} bytes, fewer than the 8-byte header length; the file is truncated, so download or save it again");
