@@ -15,6 +15,7 @@ public static class SharpTuneCli
         ChatCommand.Create(),
         ExportCommand.Create(),
         ServeCommand.Create(),
+        PlanCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the process exit code (see <see cref="CommandRunner"/>).</summary>
