@@ -42,13 +42,16 @@ public static class ActivationEstimator
         return tokens * (element * (saved + embeddingAndNorm) + LogitBytesPerToken(request));
     }
 
-    /// <summary>Language-model objectives hold the logits, an fp32 copy for the loss and its log-softmax.</summary>
+    /// <summary>
+    /// Language-model objectives peak in the loss's backward pass, which holds four vocabulary-sized tensors per token:
+    /// the logits, the saved fp32 log-softmax, its gradient and the logits' gradient. That is 4 + 4 + 4 + 4 B in fp32,
+    /// and 2 + 4 + 4 + 2 B plus a 4 B fp32 copy of the logits in 16-bit, so 16 B per vocabulary entry either way.
+    /// </summary>
     static long LogitBytesPerToken(PlanRequest request)
     {
         if (request.Objective is PlanObjective.Reward or PlanObjective.Classify)
             return 0;
-        long vocab = request.Model.VocabSize;
-        return request.Precision == PlanPrecision.Fp32 ? vocab * (4 + 4) : vocab * (2 + 4 + 4);
+        return request.Model.VocabSize * 16L;
     }
 
     /// <summary>The formula behind <see cref="Bytes"/>, with this model's numbers, for the printed breakdown.</summary>
