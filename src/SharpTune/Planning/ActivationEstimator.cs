@@ -10,8 +10,8 @@ public static class ActivationEstimator
     /// <summary>Elements saved per token in one layer: 4h + 2·q_width + 2·kv_width + mlp + heads·s.</summary>
     /// <remarks>
     /// Two norm inputs and the inputs of the attention and MLP blocks (4h); q and the attention output (2·q_width);
-    /// k and v (2·kv_width); the attention probabilities (heads·s, since the score matrix is saved unless a fused
-    /// attention kernel recomputes it); the MLP: gate, up, silu(gate) and their product (4i) for a gated decoder,
+    /// k and v (2·kv_width); the attention probabilities (heads·s).
+    /// The score matrix is saved unless a fused attention kernel recomputes it. The MLP saves gate, up, silu(gate) and their product (4i) for a gated decoder,
     /// or the GELU input and output (2i) for an encoder.
     /// </remarks>
     public static long ElementsPerTokenPerLayer(ModelShape model, int seqLen)
@@ -43,7 +43,7 @@ public static class ActivationEstimator
     }
 
     /// <summary>
-    /// Language-model objectives peak in the loss's backward pass, which holds four vocabulary-sized tensors per token:
+    /// Language-model objectives peak in the loss's backward pass, which keeps four vocabulary-sized tensors per token:
     /// the logits, the saved fp32 log-softmax, its gradient and the logits' gradient. That is 4 + 4 + 4 + 4 B in fp32,
     /// and 2 + 4 + 4 + 2 B plus a 4 B fp32 copy of the logits in 16-bit, so 16 B per vocabulary entry either way.
     /// </summary>
