@@ -11,8 +11,8 @@ public static class ActivationEstimator
     /// <remarks>
     /// Two norm inputs and the inputs of the attention and MLP blocks (4h); q and the attention output (2·q_width);
     /// k and v (2·kv_width); the attention probabilities (heads·s).
-    /// The score matrix is saved unless a fused attention kernel recomputes it. The MLP saves gate, up, silu(gate) and their product (4i) for a gated decoder,
-    /// or the GELU input and output (2i) for an encoder.
+    /// The score matrix is saved unless a fused attention kernel recomputes it. The MLP saves gate, up, silu(gate)
+    /// and their product (4i) for a gated decoder, or the GELU input and output (2i) for an encoder.
     /// </remarks>
     public static long ElementsPerTokenPerLayer(ModelShape model, int seqLen)
     {
