@@ -16,6 +16,7 @@ public static class SharpTuneCli
         ExportCommand.Create(),
         ServeCommand.Create(),
         InspectCommand.Create(),
+        PlanCommand.Create(),
     };
 
     /// <summary>Parses and runs a command line; returns the process exit code (see <see cref="CommandRunner"/>).</summary>
