@@ -24,11 +24,12 @@ public class TrainInputErrorTests
     [Fact]
     public void UnsupportedArchitecture_NamesConfigKey()
     {
-        var model = Directory.CreateDirectory(Path.Combine(dir, "gpt2-model")).FullName;
+        var model = Directory.CreateDirectory(Path.Combine(dir, "falcon-model")).FullName;
         foreach (var file in Directory.GetFiles(TestPaths.Stories260k))
             File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "config.json")))!.AsObject();
-        config["architectures"] = new JsonArray("GPT2LMHeadModel");
+        config["architectures"] = new JsonArray("FalconForCausalLM");
+        config["model_type"] = "falcon";
         File.WriteAllText(Path.Combine(model, "config.json"), config.ToJsonString());
         var recipe = WriteRecipe(model, train: TrainingMaterial.Gsm8k);
 
@@ -37,7 +38,7 @@ public class TrainInputErrorTests
         Assert.Equal(2, result.ExitCode);
         var error = Assert.Single(result.ErrorLines);
         Assert.Contains(Path.Combine(model, "config.json") + ": architectures:", error);
-        Assert.Contains("GPT2LMHeadModel", error);
+        Assert.Contains("FalconForCausalLM", error);
     }
 
     [Fact]

@@ -178,6 +178,29 @@ public sealed class FamilySwitchTests
     }
 
     [Fact]
+    public void Gpt2PeftAdapter_RoundTripsWithFanInFanOut()
+    {
+        // PEFT marks adapters on GPT-2's Conv1D layers with fan_in_fan_out; lora_A and lora_B keep the linear layout.
+        var dir = TestPaths.NewTempDir();
+        var trained = PretrainedModel.Load(FamilyExpectations.Dir("gpt2"), ScalarType.Float32, CPU);
+        var options = new LoraOptions { R = 2, TargetModules = ["c_attn", "c_fc"] };
+        LoraModel.Attach(trained, options, seed: 1);
+        using (no_grad())
+            foreach (var (_, layer) in LoraModel.Layers(trained))
+                layer.lora_B.weight!.normal_(0.0, 0.1);
+        PeftAdapter.Save(trained, options, dir, null);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "adapter_config.json")))!;
+
+        var reloaded = PretrainedModel.Load(FamilyExpectations.Dir("gpt2"), ScalarType.Float32, CPU);
+        PeftAdapter.Load(reloaded, dir);
+        using var guard = no_grad();
+
+        Assert.True(config["fan_in_fan_out"]!.GetValue<bool>());
+        Assert.True(trained.Forward(Ids()).allclose(reloaded.Forward(Ids()), rtol: 0, atol: 1e-6));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void UnsupportedArchitecture_ListsSupported()
     {
         var json = JsonNode.Parse("""{"architectures": ["FalconForCausalLM"], "model_type": "falcon"}""")!.AsObject();
