@@ -75,6 +75,17 @@ public sealed class FamilySwitchTests
     }
 
     [Fact]
+    public void Gemma2_DefaultsFollowTransformers()
+    {
+        var config = Config("Gemma2ForCausalLM", "gemma2");
+
+        Assert.Equal(50.0, config.AttnLogitSoftcapping);
+        Assert.Equal(30.0, config.FinalLogitSoftcapping);
+        Assert.Equal(4096, config.SlidingWindow);
+        Assert.Equal(1.0 / 16, config.AttentionScale); // query_pre_attn_scalar 256
+    }
+
+    [Fact]
     public void Gemma3_EverySixthLayerGlobal()
     {
         var config = Config("Gemma3ForCausalLM", "gemma3_text", """, "sliding_window": 4""", layers: 6);
@@ -90,7 +101,8 @@ public sealed class FamilySwitchTests
         // The same seed gives the same weights with and without the cap, so capped = 0.5 · tanh(raw / 0.5).
         var capped = PretrainedModel.CreateRandom(
             Config("Gemma2ForCausalLM", "gemma2", """, "final_logit_softcapping": 0.5"""), ScalarType.Float32, CPU, seed: 3);
-        var plain = PretrainedModel.CreateRandom(Config("Gemma2ForCausalLM", "gemma2"), ScalarType.Float32, CPU, seed: 3);
+        var plain = PretrainedModel.CreateRandom(
+            Config("Gemma2ForCausalLM", "gemma2", """, "final_logit_softcapping": null"""), ScalarType.Float32, CPU, seed: 3);
         using var guard = no_grad();
 
         var raw = plain.Forward(Ids());
