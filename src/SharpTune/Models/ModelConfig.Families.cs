@@ -73,8 +73,12 @@ public sealed partial record ModelConfig
     public bool LearnedPositions => Family == DecoderFamily.Gpt2;
 
     /// <summary>The sliding window of layer <paramref name="layer"/>, or null when it attends to the full causal prefix.</summary>
-    public int? LayerSlidingWindow(int layer) =>
-        SlidingLayers is null ? SlidingWindow : SlidingLayers[layer] ? SlidingWindow : null;
+    public int? LayerSlidingWindow(int layer)
+    {
+        if (SlidingLayers is null || SlidingLayers[layer])
+            return SlidingWindow;
+        return null;
+    }
 
     /// <summary>Whether layer <paramref name="layer"/> uses the local RoPE base and no RoPE scaling (Gemma 3 local layers).</summary>
     public bool UsesLocalRope(int layer) => LocalRopeTheta is not null && SlidingLayers is not null && SlidingLayers[layer];
