@@ -73,8 +73,12 @@ public sealed partial record ModelConfig
     public bool LearnedPositions => Family == DecoderFamily.Gpt2;
 
     /// <summary>The sliding window of layer <paramref name="layer"/>, or null when it attends to the full causal prefix.</summary>
-    public int? LayerSlidingWindow(int layer) =>
-        SlidingLayers is null ? SlidingWindow : SlidingLayers[layer] ? SlidingWindow : null;
+    public int? LayerSlidingWindow(int layer)
+    {
+        if (SlidingLayers is null || SlidingLayers[layer])
+            return SlidingWindow;
+        return null;
+    }
 
     /// <summary>Whether layer <paramref name="layer"/> uses the local RoPE base and no RoPE scaling (Gemma 3 local layers).</summary>
     public bool UsesLocalRope(int layer) => LocalRopeTheta is not null && SlidingLayers is not null && SlidingLayers[layer];
@@ -167,6 +171,7 @@ public sealed partial record ModelConfig
                 };
             case DecoderFamily.Gemma2:
             case DecoderFamily.Gemma3:
+                // Defaults of transformers' Gemma2Config and Gemma3TextConfig for keys a config.json leaves out.
                 bool gemma3 = config.Family == DecoderFamily.Gemma3;
                 var activation = (json["hidden_activation"] ?? json["hidden_act"])?.GetValue<string>() ?? "gelu_pytorch_tanh";
                 return config with
@@ -177,9 +182,11 @@ public sealed partial record ModelConfig
                     ScaleEmbeddings = true,
                     QkNorm = gemma3,
                     TieWordEmbeddings = OptionalBool(json, "tie_word_embeddings") ?? true,
-                    AttentionScale = Math.Pow(OptionalDouble(json, "query_pre_attn_scalar") ?? config.HeadDim, -0.5),
-                    AttnLogitSoftcapping = OptionalDouble(json, "attn_logit_softcapping"),
-                    FinalLogitSoftcapping = OptionalDouble(json, "final_logit_softcapping"),
+                    SlidingWindow = json.ContainsKey("sliding_window") ? config.SlidingWindow : 4096,
+                    RopeTheta = json.ContainsKey("rope_theta") ? config.RopeTheta : gemma3 ? 1_000_000.0 : 10000.0,
+                    AttentionScale = Math.Pow(OptionalDouble(json, "query_pre_attn_scalar") ?? 256, -0.5),
+                    AttnLogitSoftcapping = DefaultedDouble(json, "attn_logit_softcapping", gemma3 ? null : 50.0),
+                    FinalLogitSoftcapping = DefaultedDouble(json, "final_logit_softcapping", gemma3 ? null : 30.0),
                     SlidingLayers = GemmaSlidingLayers(json, config.NumHiddenLayers, gemma3 ? 6 : 2, path),
                     LocalRopeTheta = gemma3 ? OptionalDouble(json, "rope_local_base_freq") ?? 10000.0 : null,
                 };
@@ -187,6 +194,10 @@ public sealed partial record ModelConfig
                 return config;
         }
     }
+
+    // A key that is absent takes the default, and an explicit null stays null.
+    static double? DefaultedDouble(JsonObject json, string key, double? defaultValue) =>
+        json.ContainsKey(key) ? OptionalDouble(json, key) : defaultValue;
 
     // transformers derives layer_types as "sliding" unless (i + 1) is a multiple of the pattern (2 for Gemma 2,
     // sliding_window_pattern, default 6, for Gemma 3); newer configs list layer_types explicitly.

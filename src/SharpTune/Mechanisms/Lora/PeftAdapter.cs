@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SharpTune.Models.Families;
+using SharpTune.Models.Llama;
 using SharpTune.Models.Safetensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,7 +42,9 @@ public static class PeftAdapter
                 tensors[$"{Prefix}{path}.{MagnitudeSuffix}"] = layer.lora_magnitude_vector;
         }
         SafetensorsWriter.Save(Path.Combine(temp, WeightsFile), tensors);
-        File.WriteAllText(Path.Combine(temp, ConfigFile), ConfigJson(options, baseModelPath).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var config = ConfigJson(options, baseModelPath);
+        config["fan_in_fan_out"] = UsesConv1D(model);
+        File.WriteAllText(Path.Combine(temp, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         FolderSwap.Replace(temp, full);
     }
 
@@ -67,7 +71,9 @@ public static class PeftAdapter
     };
 
     /// <summary>Reads <c>adapter_config.json</c> into LoRA options, rejecting settings SharpTune does not implement.</summary>
-    public static LoraOptions ReadOptions(string dir)
+    /// <param name="dir">The adapter folder.</param>
+    /// <param name="conv1DModel">Whether the base model stores Conv1D weights (GPT-2), for which PEFT sets fan_in_fan_out.</param>
+    public static LoraOptions ReadOptions(string dir, bool conv1DModel = false)
     {
         var path = Path.Combine(dir, ConfigFile);
         if (!File.Exists(path))
@@ -88,7 +94,7 @@ public static class PeftAdapter
             throw SharpTuneInputException.At(path, null, "peft_type", $"'{type}' is not supported here; expected LORA");
         if (json["rank_pattern"] is JsonObject ranks && ranks.Count > 0)
             throw SharpTuneInputException.At(path, null, "rank_pattern", "per-module ranks are not supported yet");
-        RejectUnsupported(json, path);
+        RejectUnsupported(json, path, conv1DModel);
 
         var targets = json["target_modules"] switch
         {
@@ -100,6 +106,7 @@ public static class PeftAdapter
             JsonValue value => [value.GetValue<string>()],
             _ => throw SharpTuneInputException.At(path, null, "target_modules", "missing; expected a list of module names"),
         };
+        // NOTE: all-linear expands to the Llama names, so Phi-3 and GPT-2 adapters must list their module names.
         if (targets is ["all-linear"])
             targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
@@ -118,7 +125,7 @@ public static class PeftAdapter
     /// Rejects PEFT LoRA settings that change which weights exist or how they apply, because loading such an
     /// adapter while ignoring them would give a different model than PEFT does.
     /// </summary>
-    static void RejectUnsupported(JsonObject json, string path)
+    static void RejectUnsupported(JsonObject json, string path, bool conv1DModel)
     {
         if (json["alpha_pattern"] is JsonObject alphas && alphas.Count > 0)
             throw SharpTuneInputException.At(path, null, "alpha_pattern", "per-module alpha values are not supported yet");
@@ -129,7 +136,8 @@ public static class PeftAdapter
             throw SharpTuneInputException.At(path, null, "bias", $"'{bias}' trains biases, which is not supported; expected \"none\"");
         if (json["lora_bias"]?.GetValue<bool>() == true)
             throw SharpTuneInputException.At(path, null, "lora_bias", "a bias on lora_B is not supported; expected false");
-        if (json["fan_in_fan_out"]?.GetValue<bool>() == true)
+        // fan_in_fan_out only tells PEFT how to merge into a Conv1D weight; lora_A and lora_B have the same layout either way.
+        if (json["fan_in_fan_out"]?.GetValue<bool>() == true && !conv1DModel)
             throw SharpTuneInputException.At(path, null, "fan_in_fan_out", "transposed (Conv1D) weights do not occur in Llama models; expected false");
         if (json["modules_to_save"] is JsonArray { Count: > 0 } saved)
             throw SharpTuneInputException.At(path, null, "modules_to_save",
@@ -143,7 +151,7 @@ public static class PeftAdapter
     /// <summary>Attaches the adapter in <paramref name="dir"/> to <paramref name="model"/> and loads its weights.</summary>
     public static LoraOptions Load(nn.Module model, string dir)
     {
-        var options = ReadOptions(dir);
+        var options = ReadOptions(dir, UsesConv1D(model));
         LoraModel.Attach(model, options, seed: 0);
         var weightsPath = Path.Combine(dir, WeightsFile);
         using var reader = SafetensorsReader.Open(weightsPath);
@@ -179,4 +187,7 @@ public static class PeftAdapter
             throw SharpTuneInputException.At(weightsPath, null, unknown, "tensor matches no LoRA layer of this model; the adapter was trained on another model");
         return options;
     }
+
+    // GPT-2 checkpoints store Conv1D weights; SharpTune holds them as linear layers (see Gpt2Conv1D).
+    static bool UsesConv1D(nn.Module model) => model is LlamaForCausalLM { Config.Family: DecoderFamily.Gpt2 };
 }

@@ -1,6 +1,7 @@
 using SharpTune.Models;
 using SharpTune.Models.Bert;
 using SharpTune.Models.Safetensors;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Models.Families;
@@ -9,7 +10,7 @@ namespace SharpTune.Tests.Models.Families;
 /// A tiny random BertModel checkpoint against hidden states and pooler outputs that an independent numpy
 /// transcription of transformers computed (float32, tolerance 1e-4 absolute, padded positions excluded).
 /// </summary>
-public sealed class BertModelTests
+public sealed class BertModelTests(ITestOutputHelper output)
 {
     const double Tolerance = 1e-4;
 
@@ -33,13 +34,14 @@ public sealed class BertModelTests
         using var scope = NewDisposeScope();
         var model = BertModel.Load(FamilyExpectations.Dir("bert"), ScalarType.Float32, CPU);
         var expected = FamilyExpectations.Case("bert", caseName);
-        var (output, mask) = Run(model, caseName);
+        var (encoded, mask) = Run(model, caseName);
         var reference = tensor(FamilyExpectations.Flatten(expected["last_hidden_state"]!),
             FamilyExpectations.Shape(expected["last_hidden_state_shape"]!));
 
         var realTokens = mask.ne(0).unsqueeze(-1);                                   // [b, s, 1]
-        var error = (output.LastHiddenState - reference).abs().masked_fill(realTokens.logical_not(), 0.0);
+        var error = (encoded.LastHiddenState - reference).abs().masked_fill(realTokens.logical_not(), 0.0);
         double maxError = error.max().item<float>();
+        output.WriteLine($"{caseName}: max |hidden - reference| = {maxError:E3}");
 
         Assert.True(maxError < Tolerance, $"{caseName}: max |hidden - reference| = {maxError:E3}");
     }
@@ -53,11 +55,12 @@ public sealed class BertModelTests
         using var scope = NewDisposeScope();
         var model = BertModel.Load(FamilyExpectations.Dir("bert"), ScalarType.Float32, CPU);
         var expected = FamilyExpectations.Case("bert", caseName);
-        var (output, _) = Run(model, caseName);
+        var (result, _) = Run(model, caseName);
         var reference = tensor(FamilyExpectations.Flatten(expected["pooler_output"]!),
             FamilyExpectations.Shape(expected["pooler_output_shape"]!));
 
-        double maxError = (output.PoolerOutput! - reference).abs().max().item<float>();
+        double maxError = (result.PoolerOutput! - reference).abs().max().item<float>();
+        output.WriteLine($"{caseName}: max |pooler - reference| = {maxError:E3}");
 
         Assert.True(maxError < Tolerance, $"{caseName}: max |pooler - reference| = {maxError:E3}");
     }
@@ -67,7 +70,7 @@ public sealed class BertModelTests
     {
         using var scope = NewDisposeScope();
         var model = BertModel.Load(FamilyExpectations.Dir("bert"), ScalarType.Float32, CPU);
-        var (output, mask) = Run(model, "batch2_len20_padded");
+        var (encoded, mask) = Run(model, "batch2_len20_padded");
         var expected = FamilyExpectations.Case("bert", "batch2_len20_padded");
         var shape = FamilyExpectations.Shape(expected["last_hidden_state_shape"]!)[..2];
         var ids = tensor(FamilyExpectations.Longs(expected["input_ids"]!), shape);
@@ -76,7 +79,7 @@ public sealed class BertModelTests
         using var guard = no_grad();
         var features = model.PooledFeatures(ids, mask, EncoderPooling.Mean, types);
         // Row 1 has 13 real tokens, so its mean covers positions 0..12 only.
-        var byHand = output.LastHiddenState[1].narrow(0, 0, 13).mean([0L]);
+        var byHand = encoded.LastHiddenState[1].narrow(0, 0, 13).mean([0L]);
 
         Assert.Equal(new long[] { 2, 64 }, features.shape);
         Assert.True(features[1].allclose(byHand, rtol: 0, atol: 1e-6));
@@ -98,10 +101,10 @@ public sealed class BertModelTests
         File.WriteAllText(Path.Combine(dir, "config.json"), config);
 
         var prefixed = BertModel.Load(dir, ScalarType.Float32, CPU);
-        var (output, _) = Run(prefixed, "len5");
+        var (encoded, _) = Run(prefixed, "len5");
         var reference = tensor(FamilyExpectations.Flatten(FamilyExpectations.Case("bert", "len5")["pooler_output"]!), [1, 64]);
 
-        Assert.True(output.PoolerOutput!.allclose(reference, rtol: 0, atol: Tolerance));
+        Assert.True(encoded.PoolerOutput!.allclose(reference, rtol: 0, atol: Tolerance));
         Directory.Delete(dir, recursive: true);
     }
 

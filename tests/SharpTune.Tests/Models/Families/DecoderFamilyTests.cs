@@ -1,6 +1,7 @@
 using SharpTune.Generation;
 using SharpTune.Models;
 using SharpTune.Models.Safetensors;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Models.Families;
@@ -9,7 +10,7 @@ namespace SharpTune.Tests.Models.Families;
 /// Tiny random checkpoints of each decoder family against logits and greedy tokens that an independent
 /// numpy transcription of transformers computed (float32, tolerance 1e-4 absolute).
 /// </summary>
-public sealed class DecoderFamilyTests
+public sealed class DecoderFamilyTests(ITestOutputHelper output)
 {
     const double Tolerance = 1e-4;
 
@@ -37,6 +38,7 @@ public sealed class DecoderFamilyTests
 
         Assert.Equal(reference.shape, logits.shape);
         double maxError = (logits - reference).abs().max().item<float>();
+        output.WriteLine($"{family} {caseName}: max |logit - reference| = {maxError:E3}");
         Assert.True(maxError < Tolerance, $"{family} {caseName}: max |logit - reference| = {maxError:E3}");
     }
 

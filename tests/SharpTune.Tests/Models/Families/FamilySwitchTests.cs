@@ -75,6 +75,17 @@ public sealed class FamilySwitchTests
     }
 
     [Fact]
+    public void Gemma2_DefaultsFollowTransformers()
+    {
+        var config = Config("Gemma2ForCausalLM", "gemma2");
+
+        Assert.Equal(50.0, config.AttnLogitSoftcapping);
+        Assert.Equal(30.0, config.FinalLogitSoftcapping);
+        Assert.Equal(4096, config.SlidingWindow);
+        Assert.Equal(1.0 / 16, config.AttentionScale); // query_pre_attn_scalar 256
+    }
+
+    [Fact]
     public void Gemma3_EverySixthLayerGlobal()
     {
         var config = Config("Gemma3ForCausalLM", "gemma3_text", """, "sliding_window": 4""", layers: 6);
@@ -90,7 +101,8 @@ public sealed class FamilySwitchTests
         // The same seed gives the same weights with and without the cap, so capped = 0.5 · tanh(raw / 0.5).
         var capped = PretrainedModel.CreateRandom(
             Config("Gemma2ForCausalLM", "gemma2", """, "final_logit_softcapping": 0.5"""), ScalarType.Float32, CPU, seed: 3);
-        var plain = PretrainedModel.CreateRandom(Config("Gemma2ForCausalLM", "gemma2"), ScalarType.Float32, CPU, seed: 3);
+        var plain = PretrainedModel.CreateRandom(
+            Config("Gemma2ForCausalLM", "gemma2", """, "final_logit_softcapping": null"""), ScalarType.Float32, CPU, seed: 3);
         using var guard = no_grad();
 
         var raw = plain.Forward(Ids());
@@ -175,6 +187,29 @@ public sealed class FamilySwitchTests
             LoraModel.Attach(model, new LoraOptions { R = 2, TargetModules = ["q_proj"] }, seed: 1));
 
         Assert.Contains("c_attn", error.Message);
+    }
+
+    [Fact]
+    public void Gpt2PeftAdapter_RoundTripsWithFanInFanOut()
+    {
+        // PEFT marks adapters on GPT-2's Conv1D layers with fan_in_fan_out; lora_A and lora_B keep the linear layout.
+        var dir = TestPaths.NewTempDir();
+        var trained = PretrainedModel.Load(FamilyExpectations.Dir("gpt2"), ScalarType.Float32, CPU);
+        var options = new LoraOptions { R = 2, TargetModules = ["c_attn", "c_fc"] };
+        LoraModel.Attach(trained, options, seed: 1);
+        using (no_grad())
+            foreach (var (_, layer) in LoraModel.Layers(trained))
+                layer.lora_B.weight!.normal_(0.0, 0.1);
+        PeftAdapter.Save(trained, options, dir, null);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "adapter_config.json")))!;
+
+        var reloaded = PretrainedModel.Load(FamilyExpectations.Dir("gpt2"), ScalarType.Float32, CPU);
+        PeftAdapter.Load(reloaded, dir);
+        using var guard = no_grad();
+
+        Assert.True(config["fan_in_fan_out"]!.GetValue<bool>());
+        Assert.True(trained.Forward(Ids()).allclose(reloaded.Forward(Ids()), rtol: 0, atol: 1e-6));
+        Directory.Delete(dir, recursive: true);
     }
 
     [Fact]
