@@ -14,6 +14,9 @@ public enum ObjectiveKind
 
     /// <summary>Text classification: cross-entropy of a head on the pooled hidden state, on text and label records.</summary>
     Classify,
+
+    /// <summary>Direct preference optimization on chosen and rejected responses (section <c>dpo</c>).</summary>
+    Dpo,
 }
 
 /// <summary>Which parameters the run updates.</summary>
