@@ -17,6 +17,9 @@ public enum ObjectiveKind
 
     /// <summary>Direct preference optimization on chosen and rejected responses (section <c>dpo</c>).</summary>
     Dpo,
+
+    /// <summary>A reward model: a scalar value head trained with the Bradley–Terry loss on preference pairs.</summary>
+    Reward,
 }
 
 /// <summary>Which parameters the run updates.</summary>

@@ -10,6 +10,19 @@ namespace SharpTune.Training;
 /// </summary>
 public sealed record PreferenceMetrics(double Accuracy, double ChosenReward, double RejectedReward, double Margin, int Pairs)
 {
+    /// <summary>
+    /// Returns the 95% Wilson score interval of <see cref="Accuracy"/> over <see cref="Pairs"/> trials (Wilson, 1927),
+    /// which stays inside [0, 1] and is accurate for small counts, unlike the normal approximation.
+    /// </summary>
+    public (double Low, double High) AccuracyInterval()
+    {
+        const double z = 1.959963984540054; // the 97.5% quantile of the standard normal
+        double n = Pairs, p = Accuracy;
+        double center = (p + z * z / (2 * n)) / (1 + z * z / n);
+        double halfWidth = z * Math.Sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+        return (center - halfWidth, center + halfWidth);
+    }
+
     /// <summary>Evaluates DPO's implicit rewards β(log πθ − log πref) on <paramref name="source"/>.</summary>
     public static PreferenceMetrics Evaluate(LlamaForCausalLM model, DpoObjective objective, PreferenceBatchSource source, int batchSize) =>
         Evaluate(model, source, batchSize, objective.Rewards);

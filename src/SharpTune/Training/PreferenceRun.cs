@@ -5,6 +5,7 @@ using SharpTune.Data;
 using SharpTune.Mechanisms.Lora;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
+using SharpTune.Models.Safetensors;
 using SharpTune.Objectives;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
@@ -14,8 +15,9 @@ using static TorchSharp.torch;
 namespace SharpTune.Training;
 
 /// <summary>
-/// Runs a recipe with <c>objective: dpo</c>: read preference pairs, attach LoRA or unfreeze the model, pick the
-/// reference, train, and save the adapter or model with the reward accuracy and margins before and after.
+/// Runs a recipe with <c>objective: dpo</c> or <c>reward</c>: read preference pairs, attach LoRA or unfreeze the
+/// model, pick the DPO reference or add the value head, train, and save the adapter or model with the reward
+/// accuracy and margins before and after.
 /// </summary>
 public static class PreferenceRun
 {
@@ -32,28 +34,24 @@ public static class PreferenceRun
         var collator = Collator.For(tokenizer);
         var train = new PreferenceBatchSource(builder.Build(trainPairs), collator);
         var eval = evalPairs is null ? null : new PreferenceBatchSource(builder.Build(evalPairs), collator);
-        logger.LogInformation("dpo: {Train} train pairs, {Eval} eval pairs, {Truncated} rows truncated to max_length {MaxLength}",
-            train.Count, eval?.Count ?? 0, builder.TruncatedCount, recipe.Data.MaxLength);
+        logger.LogInformation("{Objective}: {Train} train pairs, {Eval} eval pairs, {Truncated} rows truncated to max_length {MaxLength}",
+            RecipeEnum.ToYaml(recipe.Objective), train.Count, eval?.Count ?? 0, builder.TruncatedCount, recipe.Data.MaxLength);
 
         var output = new RunOutput(recipe.OutputDir);
         var runDir = output.Prepare(resume, overwrite);
 
-        // Policy and reference: LoRA's reference is the policy with its adapters disabled; full tuning keeps a frozen copy
-        // unless the reference log-probabilities are precomputed while the policy still equals the reference.
         var dtype = recipe.Precision == PrecisionKind.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         using var model = PretrainedModel.Load(recipe.Model, dtype, device, logger);
         var loraOptions = RecipeRun.AttachMechanism(model, recipe, logger);
-        using var frozenCopy = loraOptions is null && !recipe.Dpo.PrecomputeRefLogProbs
+        bool isDpo = recipe.Objective == ObjectiveKind.Dpo;
+        using var frozenCopy = isDpo && loraOptions is null && !recipe.Dpo.PrecomputeRefLogProbs
             ? PretrainedModel.Load(recipe.Model, dtype, device, logger)
             : null;
-        IReferenceLogProbs reference = frozenCopy is not null ? new FrozenModelReference(frozenCopy) : AdapterDisabledReference.Instance;
-        if (recipe.Dpo.PrecomputeRefLogProbs)
-        {
-            if (resume)
-                throw new SharpTuneInputException("dpo.precompute_ref_log_probs: a resumed run no longer has the reference weights in the policy; set it to false to resume");
-            reference = PrecomputedReference.Compute(model, reference, recipe.Training.BatchSize, train, eval);
-        }
-        var objective = new DpoObjective(recipe.Dpo.Beta, recipe.Dpo.LossType, reference);
+        var rewardObjective = isDpo ? null : new RewardObjective(model.Config.HiddenSize, dtype, device);
+        ITrainingObjective objective = rewardObjective is not null ? rewardObjective : DpoObjectiveFor(recipe, model, frozenCopy, train, eval);
+        Func<LlamaForCausalLM, Batch, (Tensor, Tensor)> rewards = rewardObjective is not null
+            ? rewardObjective.Rewards
+            : ((DpoObjective)objective).Rewards;
 
         var parameters = ParameterCount.Of(model);
         File.WriteAllText(Path.Combine(runDir, "trainable_parameters.json"), parameters.ToJson().ToJsonString(MetricsLog.Indented));
@@ -61,16 +59,20 @@ public static class PreferenceRun
 
         // Training, with the implicit-reward metrics on the eval pairs before and after.
         var trainer = new Trainer(model, recipe.Training, train, eval, runDir, logger, objective);
-        var before = eval is null ? null : Report(model, objective, eval, recipe, logger, "before training");
+        var before = eval is null ? null : Report(model, rewards, eval, recipe, logger, "before training");
         var result = trainer.Train(resume, progress, cancel);
         if (result.Interrupted)
             return new RunSummary(runDir, result, parameters, null, clock.Elapsed);
-        var after = eval is null ? null : Report(model, objective, eval, recipe, logger, "after training");
+        var after = eval is null ? null : Report(model, rewards, eval, recipe, logger, "after training");
 
+        var artifactDir = Path.Combine(runDir, loraOptions is not null ? "adapter" : "model");
         if (loraOptions is not null)
-            PeftAdapter.Save(model, loraOptions, Path.Combine(runDir, "adapter"), recipe.Model);
+            PeftAdapter.Save(model, loraOptions, artifactDir, recipe.Model);
         else
-            PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);
+            PretrainedModel.Save(model, artifactDir, recipe.Model);
+        if (rewardObjective is not null)
+            SafetensorsWriter.Save(Path.Combine(artifactDir, RewardValueHeadFile),
+                new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
         var summary = new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
         var json = new JsonObject
         {
@@ -86,6 +88,9 @@ public static class PreferenceRun
             json["initial_eval_reward_accuracy"] = before.Accuracy;
             json["initial_eval_reward_margin"] = before.Margin;
             json["eval_reward_accuracy"] = after.Accuracy;
+            var (low, high) = after.AccuracyInterval();
+            json["eval_reward_accuracy_wilson95"] = new JsonArray(low, high);
+            json["eval_pairs"] = after.Pairs;
             json["eval_reward_margin"] = after.Margin;
             json["eval_chosen_reward"] = after.ChosenReward;
             json["eval_rejected_reward"] = after.RejectedReward;
@@ -93,6 +98,21 @@ public static class PreferenceRun
         File.WriteAllText(Path.Combine(runDir, "summary.json"), json.ToJsonString(MetricsLog.Indented));
         output.Publish();
         return summary;
+    }
+
+    /// <summary>File name of a reward model's value head, saved beside the adapter or model weights.</summary>
+    public const string RewardValueHeadFile = "value_head.safetensors";
+
+    // LoRA's reference is the policy with its adapters disabled. Full tuning keeps a frozen copy, unless the
+    // reference log-probabilities are precomputed while the policy still equals the reference. The trainer restores
+    // a resumed run's weights only inside Train, so at this point the policy still has the starting weights.
+    static DpoObjective DpoObjectiveFor(Recipe recipe, LlamaForCausalLM model, LlamaForCausalLM? frozenCopy,
+        PreferenceBatchSource train, PreferenceBatchSource? eval)
+    {
+        IReferenceLogProbs reference = frozenCopy is not null ? new FrozenModelReference(frozenCopy) : AdapterDisabledReference.Instance;
+        if (recipe.Dpo.PrecomputeRefLogProbs)
+            reference = PrecomputedReference.Compute(model, reference, recipe.Training.BatchSize, train, eval);
+        return new DpoObjective(recipe.Dpo.Beta, recipe.Dpo.LossType, reference);
     }
 
     static (IReadOnlyList<PreferencePair> Train, IReadOnlyList<PreferencePair>? Eval) LoadPairs(Recipe recipe)
@@ -105,10 +125,10 @@ public static class PreferenceRun
         return (train, null);
     }
 
-    static PreferenceMetrics Report(LlamaForCausalLM model, DpoObjective objective, PreferenceBatchSource eval, Recipe recipe,
-        ILogger logger, string when)
+    static PreferenceMetrics Report(LlamaForCausalLM model, Func<LlamaForCausalLM, Batch, (Tensor, Tensor)> rewards,
+        PreferenceBatchSource eval, Recipe recipe, ILogger logger, string when)
     {
-        var metrics = PreferenceMetrics.Evaluate(model, objective, eval, recipe.Training.BatchSize);
+        var metrics = PreferenceMetrics.Evaluate(model, eval, recipe.Training.BatchSize, rewards);
         logger.LogInformation("eval {When}: reward accuracy {Accuracy:F4}, chosen reward {Chosen:F4}, rejected reward {Rejected:F4}, margin {Margin:F4} on {Pairs} pairs",
             when, metrics.Accuracy, metrics.ChosenReward, metrics.RejectedReward, metrics.Margin, metrics.Pairs);
         return metrics;
