@@ -13,7 +13,7 @@ public sealed class DpoRecipeRunTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    JsonNode Run(bool precompute)
+    JsonNode Run()
     {
         var yaml = $"""
             model: {TestPaths.Stories260k}
@@ -31,7 +31,6 @@ public sealed class DpoRecipeRunTests(ITestOutputHelper output) : IDisposable
               dropout: 0
             dpo:
               beta: 0.1
-              precompute_ref_log_probs: {(precompute ? "true" : "false")}
             training:
               max_steps: 40
               batch_size: 8
@@ -48,7 +47,7 @@ public sealed class DpoRecipeRunTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void LoraDpo_RaisesEvalRewardAccuracyAndMargin()
     {
-        var summary = Run(precompute: false);
+        var summary = Run();
 
         // Policy equals reference before training, so every reward is 0, the margin 0 and (ties counting as wrong) accuracy 0.
         Assert.Equal(0.0, summary["initial_eval_reward_margin"]!.GetValue<double>());
