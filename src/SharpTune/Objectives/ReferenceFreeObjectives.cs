@@ -32,8 +32,11 @@ public sealed class OrpoObjective(double lambda) : ITrainingObjective
     public static Tensor Loss(Tensor chosenMean, Tensor rejectedMean, double lambda)
     {
         using var scope = NewDisposeScope();
-        // log odds = log p − log(1 − p); log1p(−exp(x)) is log(1 − p) for x = log p < 0.
-        var logOdds = (chosenMean - rejectedMean) - (log1p(-chosenMean.exp()) - log1p(-rejectedMean.exp()));
+        // log odds = log p − log(1 − p), and log1p(−exp(x)) is log(1 − p) for x = log p. A response with p = 1
+        // would make that −∞, so p is capped just below 1.
+        var logNotChosen = log1p(-chosenMean.clamp_max(-1e-6).exp());
+        var logNotRejected = log1p(-rejectedMean.clamp_max(-1e-6).exp());
+        var logOdds = (chosenMean - rejectedMean) - (logNotChosen - logNotRejected);
         return (-chosenMean - lambda * nn.functional.logsigmoid(logOdds)).MoveToOuterDisposeScope();
     }
 }

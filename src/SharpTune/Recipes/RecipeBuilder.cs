@@ -73,6 +73,7 @@ internal static partial class RecipeBuilder
             Beta = values.Number("dpo.beta", min: 0, minExclusive: true) ?? defaults.Beta,
             LossType = values.Enum<Objectives.DpoLossType>("dpo.loss_type") ?? defaults.LossType,
             PrecomputeRefLogProbs = values.Bool("dpo.precompute_ref_log_probs") ?? defaults.PrecomputeRefLogProbs,
+            SimpoGamma = values.Number("dpo.simpo_gamma", min: 0) ?? defaults.SimpoGamma,
         };
     }
 

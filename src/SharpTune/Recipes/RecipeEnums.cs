@@ -20,6 +20,12 @@ public enum ObjectiveKind
 
     /// <summary>A reward model: a scalar value head trained with the Bradley–Terry loss on preference pairs.</summary>
     Reward,
+
+    /// <summary>ORPO: SFT loss on the chosen response plus an odds-ratio preference term, without a reference model.</summary>
+    Orpo,
+
+    /// <summary>SimPO: a length-normalised, reference-free preference loss with a target margin.</summary>
+    Simpo,
 }
 
 /// <summary>Which parameters the run updates.</summary>

@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 namespace SharpTune.Training;
 
 /// <summary>
-/// Runs a recipe with <c>objective: dpo</c> or <c>reward</c>: read preference pairs, attach LoRA or unfreeze the
+/// Runs a recipe with <c>objective: dpo</c>, <c>orpo</c>, <c>simpo</c> or <c>reward</c>: read preference pairs, attach LoRA or unfreeze the
 /// model, pick the DPO reference or add the value head, train, and save the adapter or model with the reward
 /// accuracy and margins before and after.
 /// </summary>
@@ -47,11 +47,8 @@ public static class PreferenceRun
         using var frozenCopy = isDpo && loraOptions is null && !recipe.Dpo.PrecomputeRefLogProbs
             ? PretrainedModel.Load(recipe.Model, dtype, device, logger)
             : null;
-        var rewardObjective = isDpo ? null : new RewardObjective(model.Config.HiddenSize, dtype, device);
-        ITrainingObjective objective = rewardObjective is not null ? rewardObjective : DpoObjectiveFor(recipe, model, frozenCopy, train, eval);
-        Func<LlamaForCausalLM, Batch, (Tensor, Tensor)> rewards = rewardObjective is not null
-            ? rewardObjective.Rewards
-            : ((DpoObjective)objective).Rewards;
+        var rewardObjective = recipe.Objective == ObjectiveKind.Reward ? new RewardObjective(model.Config.HiddenSize, dtype, device) : null;
+        var (objective, rewards) = ObjectiveFor(recipe, model, rewardObjective, frozenCopy, train, eval);
 
         var parameters = ParameterCount.Of(model);
         File.WriteAllText(Path.Combine(runDir, "trainable_parameters.json"), parameters.ToJson().ToJsonString(MetricsLog.Indented));
@@ -103,9 +100,40 @@ public static class PreferenceRun
     /// <summary>File name of a reward model's value head, saved beside the adapter or model weights.</summary>
     public const string RewardValueHeadFile = "value_head.safetensors";
 
+    /// <summary>
+    /// Returns the run's objective and its reward for the metrics: the value head's score, DPO's implicit reward, or
+    /// for orpo and simpo β times the mean token log-probability, as TRL logs them.
+    /// </summary>
+    static (ITrainingObjective Objective, Func<LlamaForCausalLM, Batch, (Tensor, Tensor)> Rewards) ObjectiveFor(Recipe recipe,
+        LlamaForCausalLM model, RewardObjective? rewardObjective, LlamaForCausalLM? frozenCopy, PreferenceBatchSource train,
+        PreferenceBatchSource? eval)
+    {
+        double beta = recipe.Dpo.Beta;
+        (Tensor, Tensor) MeanRewards(LlamaForCausalLM policy, Batch batch)
+        {
+            using var scope = NewDisposeScope();
+            using var guard = no_grad();
+            var (chosen, rejected) = PairMeans.Of(policy, batch);
+            return ((chosen * beta).MoveToOuterDisposeScope(), (rejected * beta).MoveToOuterDisposeScope());
+        }
+
+        switch (recipe.Objective)
+        {
+            case ObjectiveKind.Reward:
+                return (rewardObjective!, rewardObjective!.Rewards);
+            case ObjectiveKind.Orpo:
+                return (new OrpoObjective(beta), MeanRewards);
+            case ObjectiveKind.Simpo:
+                return (new SimpoObjective(beta, recipe.Dpo.SimpoGamma), MeanRewards);
+            default:
+                var dpo = DpoObjectiveFor(recipe, model, frozenCopy, train, eval);
+                return (dpo, dpo.Rewards);
+        }
+    }
+
     // LoRA's reference is the policy with its adapters disabled. Full tuning keeps a frozen copy, unless the
-    // reference log-probabilities are precomputed while the policy still equals the reference. The trainer restores
-    // a resumed run's weights only inside Train, so at this point the policy still has the starting weights.
+    // reference log-probabilities are precomputed while the policy still equals the reference.
+    // Precomputing is safe on resume too, because the trainer restores the checkpoint weights only inside Train.
     static DpoObjective DpoObjectiveFor(Recipe recipe, LlamaForCausalLM model, LlamaForCausalLM? frozenCopy,
         PreferenceBatchSource train, PreferenceBatchSource? eval)
     {

@@ -30,7 +30,7 @@ public static class RecipeRun
         ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         logger ??= NullLogger.Instance;
-        if (recipe.Objective is ObjectiveKind.Dpo or ObjectiveKind.Reward)
+        if (recipe.Objective is ObjectiveKind.Dpo or ObjectiveKind.Reward or ObjectiveKind.Orpo or ObjectiveKind.Simpo)
             return PreferenceRun.Execute(recipe, resume, overwrite, logger, progress, cancel);
         var clock = Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(recipe.Device.ToString().ToLowerInvariant());

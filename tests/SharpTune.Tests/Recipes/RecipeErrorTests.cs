@@ -96,7 +96,7 @@ public class RecipeErrorTests
     }
 
     [Theory]
-    [InlineData("objective: sft", "objective: ppo", "recipe.yaml:2: objective: 'ppo' is not allowed; use one of: cpt, sft, classify, dpo, reward")]
+    [InlineData("objective: sft", "objective: ppo", "recipe.yaml:2: objective: 'ppo' is not allowed; use one of: cpt, sft, classify, dpo, reward, orpo, simpo")]
     [InlineData("mechanism: lora", "mechanism: qlora", "recipe.yaml:3: mechanism: 'qlora' is not allowed; use one of: full, lora, loreft, direft, dii, brep, bitfit, subtuning, diff_pruning, adapter, prefix, linear_probe, mlp_head, projection_head")]
     public void DisallowedRequiredValueListsAllowed(string line, string replacement, string expected)
     {
