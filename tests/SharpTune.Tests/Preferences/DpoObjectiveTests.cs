@@ -26,6 +26,21 @@ public class DpoObjectiveTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void FrozenCopy_StepZeroLossIsLn2()
+    {
+        using var model = LoadModel();
+        using var copy = LoadModel();
+        foreach (var parameter in model.parameters())
+            parameter.requires_grad = true;
+        var objective = new DpoObjective(0.1, DpoLossType.Sigmoid, new FrozenModelReference(copy));
+        using var batch = Source(Pairs(count: 4, maxLength: 128)).Collate([0, 1, 2, 3]);
+
+        using var loss = objective.LossSum(model, batch);
+
+        Assert.Equal(Math.Log(2), loss.item<float>() / objective.TermCount(batch), 1e-6);
+    }
+
+    [Fact]
     public void DisabledAdapter_GivesBaseLogProbs()
     {
         using var batch = Source(Pairs(count: 2, maxLength: 128)).Collate([0, 1]);
