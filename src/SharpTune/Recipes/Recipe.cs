@@ -62,6 +62,9 @@ public sealed record Recipe
     /// <summary>Section <c>head</c>; used only with the head mechanisms, whose kind sets <see cref="Mechanisms.Heads.HeadOptions.Kind"/>.</summary>
     public Mechanisms.Heads.HeadOptions Head { get; init; } = new();
 
+    /// <summary>Section <c>dpo</c>; used only when <see cref="Objective"/> is <see cref="ObjectiveKind.Dpo"/>.</summary>
+    public DpoOptions Dpo { get; init; } = new();
+
     /// <summary>Section <c>training</c>.</summary>
     public TrainingOptions Training { get; init; } = new();
 

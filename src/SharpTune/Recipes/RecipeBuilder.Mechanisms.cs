@@ -84,6 +84,9 @@ internal static partial class RecipeBuilder
     // A head needs class labels and the classify objective needs a head, so each without the other is an error.
     static void CheckClassify(RecipeValues values, Recipe recipe)
     {
+        if (recipe.Objective is ObjectiveKind.Dpo or ObjectiveKind.Reward or ObjectiveKind.Orpo or ObjectiveKind.Simpo && recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
+            throw values.Error("mechanism", values.SourceOf("mechanism"),
+                $"objective {RecipeEnum.ToYaml(recipe.Objective)} supports mechanism full or lora; use one of them instead of {RecipeEnum.ToYaml(recipe.Mechanism)}");
         bool head = IsHead(recipe.Mechanism);
         if (recipe.Objective == ObjectiveKind.Classify && !head)
             throw values.Error("mechanism", values.SourceOf("mechanism"),

@@ -23,6 +23,7 @@ internal static partial class RecipeBuilder
             Adapter = BuildAdapter(values),
             Prefix = BuildPrefix(values),
             Head = BuildHead(values),
+            Dpo = BuildDpo(values),
             Training = BuildTraining(values),
         };
         values.EnsureAllRead();
@@ -61,6 +62,18 @@ internal static partial class RecipeBuilder
             TargetModules = values.NameList("lora.target_modules") ?? defaults.TargetModules,
             UseRsLora = values.Bool("lora.use_rslora") ?? defaults.UseRsLora,
             UseDora = values.Bool("lora.use_dora") ?? defaults.UseDora,
+        };
+    }
+
+    static DpoOptions BuildDpo(RecipeValues values)
+    {
+        var defaults = new DpoOptions();
+        return new DpoOptions
+        {
+            Beta = values.Number("dpo.beta", min: 0, minExclusive: true) ?? defaults.Beta,
+            LossType = values.Enum<Objectives.DpoLossType>("dpo.loss_type") ?? defaults.LossType,
+            PrecomputeRefLogProbs = values.Bool("dpo.precompute_ref_log_probs") ?? defaults.PrecomputeRefLogProbs,
+            SimpoGamma = values.Number("dpo.simpo_gamma", min: 0) ?? defaults.SimpoGamma,
         };
     }
 

@@ -14,6 +14,18 @@ public enum ObjectiveKind
 
     /// <summary>Text classification: cross-entropy of a head on the pooled hidden state, on text and label records.</summary>
     Classify,
+
+    /// <summary>Direct preference optimization on chosen and rejected responses (section <c>dpo</c>).</summary>
+    Dpo,
+
+    /// <summary>A reward model: a scalar value head trained with the Bradley–Terry loss on preference pairs.</summary>
+    Reward,
+
+    /// <summary>ORPO: SFT loss on the chosen response plus an odds-ratio preference term, without a reference model.</summary>
+    Orpo,
+
+    /// <summary>SimPO: a length-normalised, reference-free preference loss with a target margin.</summary>
+    Simpo,
 }
 
 /// <summary>Which parameters the run updates.</summary>

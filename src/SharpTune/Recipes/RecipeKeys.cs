@@ -4,7 +4,7 @@ namespace SharpTune.Recipes;
 internal static class RecipeKeys
 {
     public static readonly IReadOnlyList<string> Sections =
-        ["data", "lora", "reft", "bitfit", "subtuning", "diff_pruning", "adapter", "prefix", "head", "training"];
+        ["data", "lora", "reft", "bitfit", "subtuning", "diff_pruning", "adapter", "prefix", "head", "dpo", "training"];
 
     /// <summary>Every leaf key in the order <see cref="RecipeWriter"/> writes them.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -21,6 +21,7 @@ internal static class RecipeKeys
         "adapter.bottleneck_size", "adapter.mh_adapter", "adapter.output_adapter", "adapter.non_linearity",
         "prefix.num_virtual_tokens", "prefix.prefix_projection", "prefix.encoder_hidden_size",
         "head.pooling", "head.hidden_size", "head.num_layers",
+        "dpo.beta", "dpo.loss_type", "dpo.precompute_ref_log_probs", "dpo.simpo_gamma",
         "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
         "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
         "training.max_grad_norm", "training.seed", "training.eval_steps", "training.save_steps",

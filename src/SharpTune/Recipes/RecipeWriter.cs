@@ -54,6 +54,13 @@ internal static partial class RecipeWriter
         ReftSection.Write(emitter, recipe.Reft);
         WriteMechanismSections(emitter, recipe);
 
+        Section(emitter, "dpo");
+        Entry(emitter, "beta", Number(recipe.Dpo.Beta));
+        Entry(emitter, "loss_type", Plain(RecipeEnum.ToYaml(recipe.Dpo.LossType)));
+        Entry(emitter, "precompute_ref_log_probs", Bool(recipe.Dpo.PrecomputeRefLogProbs));
+        Entry(emitter, "simpo_gamma", Number(recipe.Dpo.SimpoGamma));
+        EndSection(emitter);
+
         var training = recipe.Training;
         Section(emitter, "training");
         Entry(emitter, "epochs", Integer(training.Epochs));

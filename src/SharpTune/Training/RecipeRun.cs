@@ -30,6 +30,8 @@ public static class RecipeRun
         ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         logger ??= NullLogger.Instance;
+        if (recipe.Objective is ObjectiveKind.Dpo or ObjectiveKind.Reward or ObjectiveKind.Orpo or ObjectiveKind.Simpo)
+            return PreferenceRun.Execute(recipe, resume, overwrite, logger, progress, cancel);
         var clock = Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(recipe.Device.ToString().ToLowerInvariant());
 
@@ -112,7 +114,7 @@ public static class RecipeRun
         return summary;
     }
 
-    static Mechanisms.Lora.LoraOptions? AttachMechanism(LlamaForCausalLM model, Recipe recipe, ILogger logger)
+    internal static Mechanisms.Lora.LoraOptions? AttachMechanism(LlamaForCausalLM model, Recipe recipe, ILogger logger)
     {
         if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
             return null;

@@ -25,6 +25,12 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 
     public LoraOptions Options { get; }
 
+    /// <summary>
+    /// When true the layer returns exactly the base output, as PEFT's <c>disable_adapter()</c> does; DPO and RLHF use
+    /// it to get the reference model's outputs without a second copy of the weights.
+    /// </summary>
+    public bool Disabled { get; set; }
+
     public LoraLinear(Linear baseLayer, LoraOptions options) : base(nameof(LoraLinear))
     {
         Options = options;
@@ -47,6 +53,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        if (Disabled)
+            return base_layer.forward(x);
         using var scope = NewDisposeScope();
         var adapterInput = training && dropoutRate > 0 ? nn.functional.dropout(x, dropoutRate, training: true) : x;
         var update = lora_B.forward(lora_A.forward(adapterInput)) * Options.Scaling;    // [..., out]

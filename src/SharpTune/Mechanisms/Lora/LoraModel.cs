@@ -78,10 +78,34 @@ public static class LoraModel
         return merged;
     }
 
+    /// <summary>
+    /// Disables every LoRA layer of <paramref name="model"/> until the returned scope is disposed, so the model
+    /// computes the base outputs. Layers that were already disabled stay disabled after the scope.
+    /// </summary>
+    public static IDisposable DisableAdapters(nn.Module model) => new DisabledScope(model);
+
     static IEnumerable<(string Path, ProjectionHost Host)> Hosts(nn.Module model) =>
         model.named_modules().Where(m => m.module is ProjectionHost).Select(m => (m.name, (ProjectionHost)m.module));
 
     static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+    sealed class DisabledScope : IDisposable
+    {
+        readonly List<LoraLinear> changed;
+
+        public DisabledScope(nn.Module model)
+        {
+            changed = Layers(model).Select(l => l.Layer).Where(l => !l.Disabled).ToList();
+            foreach (var layer in changed)
+                layer.Disabled = true;
+        }
+
+        public void Dispose()
+        {
+            foreach (var layer in changed)
+                layer.Disabled = false;
+        }
+    }
 
     /// <summary>Seeds the global generator for a block and restores its previous state after.</summary>
     sealed class RngScope : IDisposable
