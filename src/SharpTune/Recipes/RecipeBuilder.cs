@@ -22,6 +22,7 @@ internal static class RecipeBuilder
         values.EnsureAllRead();
 
         CheckEvalSource(values, recipe);
+        CheckFourBitBase(values, recipe);
         return recipe;
     }
 
@@ -75,6 +76,14 @@ internal static class RecipeBuilder
     }
 
     // data.eval and a held-out fraction would be two evaluation sets, and eval_steps needs one of them.
+    /// <summary>A 4-bit base cannot be trained, so nf4 and fp4 need a mechanism that freezes it.</summary>
+    static void CheckFourBitBase(RecipeValues values, Recipe recipe)
+    {
+        if (recipe.Precision is PrecisionKind.Nf4 or PrecisionKind.Fp4 && recipe.Mechanism == MechanismKind.Full)
+            throw values.Error("precision", values.SourceOf("precision"),
+                $"'{RecipeEnum.ToYaml(recipe.Precision)}' stores the base weights in 4 bits, which mechanism full would update; use mechanism qlora, or precision fp32 or bf16");
+    }
+
     static void CheckEvalSource(RecipeValues values, Recipe recipe)
     {
         if (recipe.Data.Eval is not null && recipe.Data.EvalFraction > 0)

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpTune.Data;
 using SharpTune.Mechanisms.Lora;
+using SharpTune.Mechanisms.Qlora;
 using SharpTune.Mechanisms.Reft;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
+using SharpTune.Precision;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
 using SharpTune.Tokenization;
@@ -48,10 +50,15 @@ public static class RecipeRun
         var runDir = output.Prepare(resume, overwrite);
 
         // Precision and mechanism.
-        var dtype = recipe.Precision == PrecisionKind.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var dtype = RunPrecision.ComputeDtype(recipe.Precision);
         using var model = recipe.FromScratch
             ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
             : PretrainedModel.Load(recipe.Model, dtype, device, logger);
+        if (RunPrecision.BaseType(recipe.Precision, recipe.Mechanism) is FourBitType baseType)
+        {
+            var quantized = QloraModel.Quantize(model, baseType);
+            logger.LogInformation("Stored {Count} projections in {Type} (block 64, double-quantized scales)", quantized.Count, baseType);
+        }
         var reft = ReftRecipe.TryAttach(model, recipe, tokenizer, logger);
         var loraOptions = reft is null ? AttachMechanism(model, recipe, logger) : null;
         var parameters = ParameterCount.Of(model);
