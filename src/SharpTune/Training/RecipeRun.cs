@@ -87,7 +87,7 @@ public static class RecipeRun
         else
             PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);
         var summary = new RunSummary(recipe.OutputDir, result, parameters, initialEval, clock.Elapsed);
-        File.WriteAllText(Path.Combine(runDir, "summary.json"), SummaryJson(summary).ToJsonString(MetricsLog.Indented));
+        File.WriteAllText(Path.Combine(runDir, "summary.json"), SummaryJson(summary, PeakMemory.Read(device)).ToJsonString(MetricsLog.Indented));
         output.Publish();
         logger.LogInformation("Finished {Steps} steps in {Elapsed:F1} s; outputs in {Dir}", result.Steps, clock.Elapsed.TotalSeconds, recipe.OutputDir);
         return summary;
@@ -131,8 +131,10 @@ public static class RecipeRun
             ? MetricsLog.Read(metricsPath).FirstOrDefault(r => r.ContainsKey("eval_loss"))?["eval_loss"]?.GetValue<double>()
             : null;
 
-    static JsonObject SummaryJson(RunSummary summary) => new()
+    static JsonObject SummaryJson(RunSummary summary, PeakMemoryReading? peak) => new()
     {
+        ["peak_memory_mb"] = peak?.Megabytes,
+        ["peak_memory_source"] = peak?.Source,
         ["steps"] = summary.Result.Steps,
         ["final_loss"] = summary.Result.LastLoss,
         ["initial_eval_loss"] = summary.InitialEvalLoss,

@@ -6,6 +6,7 @@ using SharpTune.Data;
 using SharpTune.Models.Llama;
 using SharpTune.Objectives;
 using SharpTune.Recipes;
+using SharpTune.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -141,6 +142,11 @@ public sealed class Trainer
                     record["loss_scale"] = scale;
                 if (!finite)
                     record["skipped"] = true;
+                if (PeakMemory.Read(model.Device) is PeakMemoryReading peak)
+                {
+                    record["peak_memory_mb"] = peak.Megabytes;
+                    record["peak_memory_source"] = peak.Source;
+                }
                 metrics.Append(record);
             }
 
@@ -186,6 +192,7 @@ public sealed class Trainer
             {
                 using var scope = NewDisposeScope();
                 var sum = objective.LossSum(model, batch);
+                PeakMemory.Sample(model.Device); // After the forward pass, when activations are largest.
                 (sum / divisor * (scaler?.Scale ?? 1.0)).backward();
                 lossSum += sum.item<float>();
                 inputTokens += batch.SegmentIds.ne(0).sum().item<long>();
