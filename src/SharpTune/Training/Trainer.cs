@@ -76,6 +76,7 @@ public sealed class Trainer
         var order = new BatchOrder(train.Count, settings.BatchSize, settings.Seed);
         int totalSteps = TotalSteps(order);
 
+        model.model.GradientCheckpointing = settings.GradientCheckpointing;
         torch.random.manual_seed(settings.Seed);
         var state = new TrainerState { TotalSteps = totalSteps, Seed = settings.Seed };
         if (resume)

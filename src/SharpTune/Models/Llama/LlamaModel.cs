@@ -16,6 +16,9 @@ public sealed class LlamaModel : nn.Module
     /// <summary>Optional rewrite of each layer's output, such as a ReFT intervention; null runs the plain stack.</summary>
     public IHiddenStateHook? HiddenStateHook { get; set; }
 
+    /// <summary>Recompute each layer during backward instead of keeping its activations; applies in training mode without a KV cache.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public LlamaModel(ModelConfig config, ScalarType dtype) : base(nameof(LlamaModel))
     {
         this.config = config;
@@ -46,7 +49,9 @@ public sealed class LlamaModel : nn.Module
 
         for (int i = 0; i < layers.Count; i++)
         {
-            hidden = layers[i].Forward(hidden, cos, sin, mask, cache);
+            hidden = GradientCheckpointing && training && cache is null && is_grad_enabled()
+                ? LayerCheckpoint.Apply(layers[i], hidden, cos, sin, mask)
+                : layers[i].Forward(hidden, cos, sin, mask, cache);
             if (HiddenStateHook is not null)
                 hidden = HiddenStateHook.AfterLayer(i, hidden, promptPositions);
         }
