@@ -53,8 +53,11 @@ public sealed class Quantized4BitLinear : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        using var weight = quantized.Dequantize(x.dtype); // [out, in]
-        var output = nn.functional.linear(x, weight, bias?.to(x.dtype));
+        var output = is_grad_enabled() && x.requires_grad
+            ? DequantizedMatmul.Apply(x, quantized)
+            : nn.functional.linear(x, quantized.Dequantize(x.dtype), null);
+        if (bias is not null)
+            output = output + bias.to(x.dtype);
         return output.MoveToOuterDisposeScope();
     }
 
