@@ -3,7 +3,8 @@
 # mechanism and precision, on a random Llama of 56.8M parameters (hidden 768, 8 layers, MLP 2048, 12 heads).
 # Each run is its own process, so the CPU figure (VmHWM, peak resident set) covers that run alone; it includes
 # the .NET runtime and libtorch. Set GRADIENT_CHECKPOINTING=true to turn on per-layer checkpointing, and
-# DEVICE=cuda on a GPU build. Needs the stories260k tokenizer and the GSM8K sample (paths below, overridable).
+# DEVICE=cuda on a GPU build. MALLOC_MMAP_THRESHOLD_=131072 makes glibc return freed large blocks to the system,
+# so VmHWM tracks live tensors rather than memory the allocator keeps (docs/memory.md shows both). Needs the stories260k tokenizer and the GSM8K sample (paths below, overridable).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
