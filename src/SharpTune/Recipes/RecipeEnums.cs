@@ -72,13 +72,25 @@ public enum MechanismKind
 
     /// <summary>A tanh projection and a linear classifier on the pooled hidden state; needs objective classify.</summary>
     ProjectionHead,
+
+    /// <summary>LoRA (section <c>lora</c>) on a base whose projections are stored in 4 bits (NF4 unless <c>precision</c> is <c>fp4</c>).</summary>
+    Qlora,
 }
 
-/// <summary>Floating-point type of the trainable weights and the forward pass.</summary>
+/// <summary>Floating-point type of the trainable weights and the forward pass, or the 4-bit type of a frozen base.</summary>
 public enum PrecisionKind
 {
     Fp32,
     Bf16,
+
+    /// <summary>Half precision with dynamic loss scaling; steps whose gradients overflow are skipped.</summary>
+    Fp16,
+
+    /// <summary>Frozen projections in 4-bit NormalFloat, everything else and the compute in fp32.</summary>
+    Nf4,
+
+    /// <summary>Frozen projections in 4-bit float (e2m1), everything else and the compute in fp32.</summary>
+    Fp4,
 }
 
 /// <summary>Device the run uses; <see cref="Auto"/> takes CUDA when it is available, else the CPU.</summary>

@@ -76,6 +76,7 @@ internal static partial class RecipeWriter
         Entry(emitter, "eval_steps", Integer(training.EvalSteps));
         Entry(emitter, "save_steps", Integer(training.SaveSteps));
         Entry(emitter, "logging_steps", Integer(training.LoggingSteps));
+        Entry(emitter, "gradient_checkpointing", Bool(training.GradientCheckpointing));
         EndSection(emitter);
 
         emitter.Emit(new MappingEnd());

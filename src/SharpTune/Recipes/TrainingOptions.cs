@@ -44,4 +44,10 @@ public sealed record TrainingOptions
 
     /// <summary>Optimizer steps between metric log lines. Key <c>training.logging_steps</c>, default 1.</summary>
     public int LoggingSteps { get; init; } = 1;
+
+    /// <summary>
+    /// Recompute each decoder layer's activations during backward instead of storing them.
+    /// Key <c>training.gradient_checkpointing</c>, default false.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
 }

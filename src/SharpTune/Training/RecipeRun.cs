@@ -5,10 +5,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpTune.Data;
 using SharpTune.Mechanisms.Lora;
+using SharpTune.Mechanisms.Qlora;
 using SharpTune.Mechanisms.Reft;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
 using SharpTune.Objectives;
+using SharpTune.Precision;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
 using SharpTune.Tokenization;
@@ -56,10 +58,15 @@ public static class RecipeRun
         var runDir = output.Prepare(resume, overwrite);
 
         // Precision and mechanism.
-        var dtype = recipe.Precision == PrecisionKind.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var dtype = RunPrecision.ComputeDtype(recipe.Precision);
         using var model = recipe.FromScratch
             ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
             : PretrainedModel.Load(recipe.Model, dtype, device, logger);
+        if (RunPrecision.BaseType(recipe.Precision, recipe.Mechanism) is FourBitType baseType)
+        {
+            var quantized = QloraModel.Quantize(model, baseType);
+            logger.LogInformation("Stored {Count} projections in {Type} (block 64, double-quantized scales)", quantized.Count, baseType);
+        }
         var reft = ReftRecipe.TryAttach(model, recipe, tokenizer, logger);
         var collator = Collator.For(tokenizer);
         var trainSource = new ExampleBatchSource(data.Train.Examples, collator);
@@ -100,7 +107,7 @@ public static class RecipeRun
         else
             PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);
         var summary = new RunSummary(recipe.OutputDir, result, parameters, initialEval, clock.Elapsed);
-        var summaryJson = SummaryJson(summary);
+        var summaryJson = SummaryJson(summary, PeakMemory.Read(device));
         if (metricsAfter is not null)
         {
             summaryJson["initial_eval_accuracy"] = metricsBefore?.Accuracy;
@@ -170,8 +177,10 @@ public static class RecipeRun
             ? MetricsLog.Read(metricsPath).FirstOrDefault(r => r.ContainsKey("eval_loss"))?["eval_loss"]?.GetValue<double>()
             : null;
 
-    static JsonObject SummaryJson(RunSummary summary) => new()
+    static JsonObject SummaryJson(RunSummary summary, PeakMemoryReading? peak) => new()
     {
+        ["peak_memory_mb"] = peak?.Megabytes,
+        ["peak_memory_source"] = peak?.Source,
         ["steps"] = summary.Result.Steps,
         ["final_loss"] = summary.Result.LastLoss,
         ["initial_eval_loss"] = summary.InitialEvalLoss,

@@ -6,6 +6,7 @@ using SharpTune.Data;
 using SharpTune.Models.Llama;
 using SharpTune.Objectives;
 using SharpTune.Recipes;
+using SharpTune.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,10 +35,13 @@ public sealed class Trainer
     readonly ILogger logger;
     readonly MetricsLog metrics;
     readonly ITrainingObjective objective;
+    GradScaler? scaler;
 
+    /// <remarks>Without a <paramref name="scaler"/>, a run whose trainable parameters include float16 gets one with the default scale.</remarks>
     public Trainer(LlamaForCausalLM model, TrainingOptions settings, IBatchSource train, IBatchSource? eval,
-        string runDir, ILogger? logger = null, ITrainingObjective? objective = null)
+        string runDir, ILogger? logger = null, ITrainingObjective? objective = null, GradScaler? scaler = null)
     {
+        this.scaler = scaler;
         this.objective = objective ?? CausalLmObjective.Instance;
         this.model = model;
         this.settings = settings;
@@ -72,9 +76,13 @@ public sealed class Trainer
         if (trainable.Count == 0)
             throw new InvalidOperationException("The model has no trainable parameters.");
         using var optimizer = new AdamW(trainable, AdamW.DefaultDecayFilter);
+        // NOTE: checkpoints do not store the loss scale, so a resumed fp16 run starts again from 2^16.
+        if (scaler is null && trainable.Any(p => p.parameter.dtype == ScalarType.Float16))
+            scaler = new GradScaler();
         var order = new BatchOrder(train.Count, settings.BatchSize, settings.Seed);
         int totalSteps = TotalSteps(order);
 
+        model.model.GradientCheckpointing = settings.GradientCheckpointing;
         torch.random.manual_seed(settings.Seed);
         var state = new TrainerState { TotalSteps = totalSteps, Seed = settings.Seed };
         if (resume)
@@ -109,9 +117,15 @@ public sealed class Trainer
 
             var stepClock = Stopwatch.StartNew();
             var (loss, tokens, epoch) = AccumulateGradients(order, ref microBatches);
-            double gradNorm = ClipGradients(trainable.Select(p => p.parameter));
+            double? lossScale = scaler?.Scale;
+            bool finite = scaler?.Unscale(trainable.Select(p => p.parameter)) ?? true;
+            double gradNorm = finite ? ClipGradients(trainable.Select(p => p.parameter)) : double.NaN;
             double lr = LearningRateSchedule.At(settings.LrScheduler, step, settings.WarmupSteps, totalSteps, settings.LearningRate);
-            optimizer.Step(lr, settings.WeightDecay);
+            if (finite)
+                optimizer.Step(lr, settings.WeightDecay);
+            else
+                logger.LogWarning("step {Step}: gradients overflowed at loss scale {Scale}; skipped the update and halved the scale", step + 1, lossScale);
+            scaler?.Update(finite);
             AfterStep?.Invoke(step + 1, totalSteps);
             optimizer.ZeroGrad();
             step++;
@@ -121,15 +135,28 @@ public sealed class Trainer
             double epochProgress = (double)microBatches / order.MicroBatchesPerEpoch;
             bool isLoggingStep = step % settings.LoggingSteps == 0 || step == totalSteps;
             if (isLoggingStep)
-                metrics.Append(new JsonObject
+            {
+                var record = new JsonObject
                 {
                     ["step"] = step,
                     ["epoch"] = Math.Round(epochProgress, 4),
-                    ["loss"] = loss,
+                    // JSON has no inf or NaN; an overflowed fp16 step can produce either.
+                    ["loss"] = double.IsFinite(loss) ? loss : null,
                     ["learning_rate"] = lr,
-                    ["grad_norm"] = gradNorm,
+                    ["grad_norm"] = finite ? gradNorm : null,
                     ["tokens_per_second"] = Math.Round(tokensPerSecond, 1),
-                });
+                };
+                if (lossScale is double scale)
+                    record["loss_scale"] = scale;
+                if (!finite)
+                    record["skipped"] = true;
+                if (PeakMemory.Read(model.Device) is PeakMemoryReading peak)
+                {
+                    record["peak_memory_mb"] = peak.Megabytes;
+                    record["peak_memory_source"] = peak.Source;
+                }
+                metrics.Append(record);
+            }
 
             double? stepEval = null;
             if (eval is not null && (step == totalSteps || (settings.EvalSteps is int every && step % every == 0)))
@@ -173,7 +200,8 @@ public sealed class Trainer
             {
                 using var scope = NewDisposeScope();
                 var sum = objective.LossSum(model, batch);
-                (sum / divisor).backward();
+                PeakMemory.Sample(model.Device); // After the forward pass, when activations are largest.
+                (sum / divisor * (scaler?.Scale ?? 1.0)).backward();
                 lossSum += sum.item<float>();
                 inputTokens += batch.SegmentIds.ne(0).sum().item<long>();
             }

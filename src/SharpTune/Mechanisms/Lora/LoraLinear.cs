@@ -1,3 +1,4 @@
+using SharpTune.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,12 +13,15 @@ namespace SharpTune.Mechanisms.Lora;
 /// weight <c>W + ΔW</c> is split into a trainable magnitude vector <c>m</c> (one entry per output row, initialised to
 /// the row norms of W) and a direction, <c>W' = m · (W + ΔW) / ‖W + ΔW‖_row</c>, with the norm detached from the
 /// gradient as the DoRA paper (section 4.3) and PEFT do.
+/// The base is a <see cref="Linear"/> or, for QLoRA, a <see cref="Quantized4BitLinear"/>.
 /// </summary>
 public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
     readonly double dropoutRate;
+    readonly ScalarType baseDtype;
 
-    public Linear base_layer;
+    /// <summary>The frozen projection: a <see cref="Linear"/> or a <see cref="Quantized4BitLinear"/>.</summary>
+    public nn.Module<Tensor, Tensor> base_layer;
     public Linear lora_A;
     public Linear lora_B;
     /// <summary>DoRA's magnitude vector <c>[out]</c>; null for plain LoRA.</summary>
@@ -31,21 +35,33 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// </summary>
     public bool Disabled { get; set; }
 
-    public LoraLinear(Linear baseLayer, LoraOptions options) : base(nameof(LoraLinear))
+    public LoraLinear(Linear baseLayer, LoraOptions options)
+        : this(baseLayer, baseLayer.weight!.shape[1], baseLayer.weight!.shape[0], baseLayer.weight!.dtype, baseLayer.weight!.device, options)
+    {
+    }
+
+    /// <summary>Wraps a 4-bit base (QLoRA); A and B take the dtype the base had before quantization.</summary>
+    public LoraLinear(Quantized4BitLinear baseLayer, LoraOptions options)
+        : this(baseLayer, baseLayer.InFeatures, baseLayer.OutFeatures, baseLayer.OriginalDtype, baseLayer.Weight.Packed.device, options)
+    {
+    }
+
+    LoraLinear(nn.Module<Tensor, Tensor> baseLayer, long inFeatures, long outFeatures, ScalarType dtype, Device device,
+        LoraOptions options) : base(nameof(LoraLinear))
     {
         Options = options;
         dropoutRate = options.Dropout;
+        baseDtype = dtype;
         base_layer = baseLayer;
-        var weight = baseLayer.weight!;
-        long outFeatures = weight.shape[0], inFeatures = weight.shape[1];
-        lora_A = nn.Linear(inFeatures, options.R, hasBias: false, dtype: weight.dtype, device: weight.device);
-        lora_B = nn.Linear(options.R, outFeatures, hasBias: false, dtype: weight.dtype, device: weight.device);
+        lora_A = nn.Linear(inFeatures, options.R, hasBias: false, dtype: dtype, device: device);
+        lora_B = nn.Linear(options.R, outFeatures, hasBias: false, dtype: dtype, device: device);
         using (no_grad())
             lora_B.weight!.zero_();
         if (options.UseDora)
         {
             using var scope = NewDisposeScope();
-            var norm = WeightNorm(weight.to(ScalarType.Float32)).to(weight.dtype);
+            var weight = BaseWeight();
+            var norm = WeightNorm(weight.to(ScalarType.Float32)).to(dtype);
             lora_magnitude_vector = new Parameter(norm.MoveToOuterDisposeScope());
         }
         RegisterComponents();
@@ -65,7 +81,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         // s · (W + ΔW) x plus the base bias. Like PEFT, the (s - 1) term sees the dropped-out input.
         var adapted = AdaptedWeight();                                                   // [out, in], float32
         var scale = (lora_magnitude_vector.to(ScalarType.Float32) / WeightNorm(adapted).detach()).to(x.dtype); // [out]
-        var baseWithoutBias = nn.functional.linear(adapterInput, base_layer.weight!);
+        var baseWithoutBias = nn.functional.linear(adapterInput, BaseWeight().to(x.dtype));
         var output = base_layer.forward(x) + (scale - 1) * baseWithoutBias + scale * update;
         return output.MoveToOuterDisposeScope();
     }
@@ -75,8 +91,16 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var delta = lora_B.weight!.to(ScalarType.Float32).matmul(lora_A.weight!.to(ScalarType.Float32)) * Options.Scaling;
-        return (base_layer.weight!.to(ScalarType.Float32) + delta).MoveToOuterDisposeScope();
+        return (BaseWeight().to(ScalarType.Float32) + delta).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The base weight <c>[out, in]</c> as a dense tensor; a 4-bit base is dequantized to its original dtype.</summary>
+    Tensor BaseWeight() => base_layer switch
+    {
+        Linear linear => linear.weight!,
+        Quantized4BitLinear quantized => quantized.DequantizedWeight(baseDtype),
+        _ => throw new InvalidOperationException($"Unsupported LoRA base layer {base_layer.GetType().Name}."),
+    };
 
     /// <summary>L2 norm of each row (output feature) of a weight <c>[out, in]</c>, <c>[out]</c>.</summary>
     static Tensor WeightNorm(Tensor weight) => linalg.vector_norm(weight, 2, [1L]);
@@ -92,10 +116,10 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         {
             var adapted = AdaptedWeight();
             var scale = lora_magnitude_vector.to(ScalarType.Float32) / WeightNorm(adapted);
-            var merged = adapted * scale.unsqueeze(1) - base_layer.weight!.to(ScalarType.Float32);
-            return merged.to(base_layer.weight!.dtype).MoveToOuterDisposeScope();
+            var merged = adapted * scale.unsqueeze(1) - BaseWeight().to(ScalarType.Float32);
+            return merged.to(baseDtype).MoveToOuterDisposeScope();
         }
         var delta = lora_B.weight!.to(ScalarType.Float32).matmul(lora_A.weight!.to(ScalarType.Float32)) * Options.Scaling;
-        return delta.to(base_layer.weight!.dtype).MoveToOuterDisposeScope();
+        return delta.to(baseDtype).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using SharpTune.Models;
+using SharpTune.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,9 +36,15 @@ public static class LoraModel
         {
             foreach (var name in host.ProjectionNames.Where(options.TargetModules.Contains))
             {
-                if (host.GetProjection(name) is not Linear linear)
-                    continue; // Already wrapped.
-                host.ReplaceProjection(name, new LoraLinear(linear, options));
+                LoraLinear? wrapped = host.GetProjection(name) switch
+                {
+                    Linear linear => new LoraLinear(linear, options),
+                    Quantized4BitLinear quantized => new LoraLinear(quantized, options),
+                    _ => null, // Already wrapped.
+                };
+                if (wrapped is null)
+                    continue;
+                host.ReplaceProjection(name, wrapped);
                 attached.Add(Join(path, name));
             }
         }
@@ -58,10 +65,13 @@ public static class LoraModel
             .Where(p => p.Module is LoraLinear)
             .Select(p => (p.Path, (LoraLinear)p.Module)));
 
-    /// <summary>Folds each adapter into its base weight (<c>W += (alpha/r) B A</c>) and removes the wrappers.</summary>
+    /// <summary>
+    /// Folds each adapter into its base weight (<c>W += (alpha/r) B A</c>) and removes the wrappers. A 4-bit base is
+    /// dequantized first, so the result is a plain linear layer in the dtype the base had before quantization.
+    /// </summary>
     public static int Merge(nn.Module model)
     {
-        int merged = 0;
+        int count = 0;
         using var guard = no_grad();
         foreach (var (_, host) in Hosts(model))
         {
@@ -69,13 +79,19 @@ public static class LoraModel
             {
                 if (host.GetProjection(name) is not LoraLinear lora)
                     continue;
+                var merged = lora.base_layer switch
+                {
+                    Linear linear => linear,
+                    Quantized4BitLinear quantized => quantized.ToLinear(),
+                    var other => throw new InvalidOperationException($"LoRA base {other.GetType().Name} cannot be merged"),
+                };
                 using (var delta = lora.DeltaWeight())
-                    lora.base_layer.weight!.add_(delta);
-                host.ReplaceProjection(name, lora.base_layer);
-                merged++;
+                    merged.weight!.add_(delta);
+                host.ReplaceProjection(name, merged);
+                count++;
             }
         }
-        return merged;
+        return count;
     }
 
     /// <summary>

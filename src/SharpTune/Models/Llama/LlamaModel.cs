@@ -22,6 +22,9 @@ public sealed class LlamaModel : nn.Module
     /// <summary>Optional rewrite of each layer's output, such as a ReFT intervention; null runs the plain stack.</summary>
     public IHiddenStateHook? HiddenStateHook { get; set; }
 
+    /// <summary>Recompute each layer during backward instead of keeping its activations; applies in training mode without a KV cache.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public LlamaModel(ModelConfig config, ScalarType dtype) : base(nameof(LlamaModel))
     {
         this.config = config;
@@ -78,7 +81,9 @@ public sealed class LlamaModel : nn.Module
             if (!masks.TryGetValue(window, out var mask))
                 masks[window] = mask = AttentionMask.Build(seq, past, segmentIds, window == 0 ? null : window, device);
 
-            hidden = layers[i].Forward(hidden, table.Cos, table.Sin, mask, cache);
+            hidden = GradientCheckpointing && training && cache is null && is_grad_enabled()
+                ? LayerCheckpoint.Apply(layers[i], hidden, table.Cos, table.Sin, mask)
+                : layers[i].Forward(hidden, table.Cos, table.Sin, mask, cache);
             if (HiddenStateHook is not null)
                 hidden = HiddenStateHook.AfterLayer(i, hidden, promptPositions);
         }
