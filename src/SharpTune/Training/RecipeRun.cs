@@ -72,7 +72,7 @@ public static class RecipeRun
         var trainSource = new ExampleBatchSource(data.Train.Examples, collator);
         var evalSource = data.Eval is null ? null : new ExampleBatchSource(data.Eval.Examples, collator);
         var loraOptions = reft is null ? AttachMechanism(model, recipe, logger) : null;
-        var mechanism = reft is not null || recipe.Mechanism is MechanismKind.Full or MechanismKind.Lora
+        var mechanism = reft is not null || recipe.Mechanism is MechanismKind.Full or MechanismKind.Lora or MechanismKind.Qlora
             ? null
             : MechanismSetup.Attach(model, recipe, data, trainSource, labels, logger);
         var parameters = ParameterCount.Of(model);
@@ -123,7 +123,7 @@ public static class RecipeRun
 
     internal static Mechanisms.Lora.LoraOptions? AttachMechanism(LlamaForCausalLM model, Recipe recipe, ILogger logger)
     {
-        if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
+        if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora or MechanismKind.Qlora))
             return null;
         if (recipe.Mechanism == MechanismKind.Full)
         {
