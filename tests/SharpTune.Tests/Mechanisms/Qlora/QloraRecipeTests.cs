@@ -7,6 +7,10 @@ using SharpTune.Training;
 namespace SharpTune.Tests.Mechanisms.Qlora;
 
 /// <summary>A <c>mechanism: qlora</c> recipe run end to end, with the peak memory it records.</summary>
+// NOTE: once, in a full parallel run, the QLoRA fixture failed inside libtorch's Scalar::toFloat during a
+// tensor-plus-float add while dequantizing; it passed alone and in every other run. Running these tests apart
+// from the other collections avoids it until the cause (suspected: a Scalar freed while in use) is found.
+[Collection(SharpTune.Tests.Training.TrainingCollection.Name)]
 public sealed class QloraRecipeTests : IDisposable
 {
     readonly string dir = TestPaths.NewTempDir("sharptune-qlora-recipe");

@@ -14,6 +14,10 @@ namespace SharpTune.Tests.Mechanisms.Qlora;
 /// QLoRA on a real model: training lowers the eval loss and leaves the 4-bit base untouched, and merging writes a
 /// plain model whose greedy output equals the unmerged model's.
 /// </summary>
+// NOTE: once, in a full parallel run, the QLoRA fixture failed inside libtorch's Scalar::toFloat during a
+// tensor-plus-float add while dequantizing; it passed alone and in every other run. Running these tests apart
+// from the other collections avoids it until the cause (suspected: a Scalar freed while in use) is found.
+[Collection(SharpTune.Tests.Training.TrainingCollection.Name)]
 public sealed class QloraSftTests(QloraSftFixture fixture, ITestOutputHelper output) : IClassFixture<QloraSftFixture>
 {
     /// <summary>"&lt;s&gt; Once upon a time" in the stories260k vocabulary.</summary>
