@@ -52,16 +52,7 @@ public sealed partial record ModelConfig
         if (!File.Exists(path))
             throw SharpTuneInputException.At(path, null, null, "config.json not found; a Hugging Face model directory needs one");
 
-        JsonObject json;
-        try
-        {
-            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                ?? throw SharpTuneInputException.At(path, null, null, "expected a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw SharpTuneInputException.At(path, (e.LineNumber ?? 0) + 1, null, $"invalid JSON: {e.Message}");
-        }
+        var json = JsonFiles.ReadObject(path);
         return Parse(json, path);
     }
 

@@ -78,16 +78,7 @@ public static class PeftAdapter
         var path = Path.Combine(dir, ConfigFile);
         if (!File.Exists(path))
             throw SharpTuneInputException.At(path, null, null, "adapter_config.json not found; pass a folder written by `sharptune train` or PEFT's save_pretrained");
-        JsonObject json;
-        try
-        {
-            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                ?? throw SharpTuneInputException.At(path, null, null, "expected a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw SharpTuneInputException.At(path, (e.LineNumber ?? 0) + 1, null, $"invalid JSON: {e.Message}");
-        }
+        var json = JsonFiles.ReadObject(path);
 
         var type = json["peft_type"]?.GetValue<string>();
         if (type != "LORA")
