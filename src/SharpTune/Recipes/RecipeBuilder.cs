@@ -97,6 +97,8 @@ internal static partial class RecipeBuilder
             SaveSteps = values.Int("training.save_steps", min: 1, allowNull: true),
             LoggingSteps = values.Int("training.logging_steps", min: 1) ?? defaults.LoggingSteps,
             GradientCheckpointing = values.Bool("training.gradient_checkpointing") ?? defaults.GradientCheckpointing,
+            Optimizer = values.Enum<OptimizerKind>("training.optimizer") ?? defaults.Optimizer,
+            OptimizerStateDevice = values.Enum<OptimizerStateDevice>("training.optimizer_state_device") ?? defaults.OptimizerStateDevice,
         };
     }
 

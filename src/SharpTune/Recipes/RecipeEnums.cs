@@ -117,6 +117,26 @@ public enum DataFormat
     Chat,
 }
 
+/// <summary>The optimizer; both are AdamW and differ in how they store the moments.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Float32 moments, as torch.optim.AdamW.</summary>
+    Adamw,
+
+    /// <summary>Moments stored block-wise in 8 bits, as bitsandbytes' AdamW8bit (Dettmers et al., 2022).</summary>
+    Adamw8bit,
+}
+
+/// <summary>Where the optimizer state lives.</summary>
+public enum OptimizerStateDevice
+{
+    /// <summary>Beside each parameter, on the run's device.</summary>
+    Model,
+
+    /// <summary>On the CPU, with gradients moved there for the update; on a CPU run this changes nothing.</summary>
+    Cpu,
+}
+
 /// <summary>Learning-rate schedule applied after the warmup steps.</summary>
 public enum LrSchedulerKind
 {
