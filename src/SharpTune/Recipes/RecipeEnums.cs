@@ -91,6 +91,9 @@ public enum PrecisionKind
 
     /// <summary>Frozen projections in 4-bit float (e2m1), everything else and the compute in fp32.</summary>
     Fp4,
+
+    /// <summary>Frozen projections in int8 with one absmax scale per row, everything else and the compute in fp32.</summary>
+    Int8,
 }
 
 /// <summary>Device the run uses; <see cref="Auto"/> takes CUDA when it is available, else the CPU.</summary>

@@ -62,10 +62,11 @@ public static class RecipeRun
         using var model = recipe.FromScratch
             ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
             : PretrainedModel.Load(recipe.Model, dtype, device, logger);
-        if (RunPrecision.BaseType(recipe.Precision, recipe.Mechanism) is FourBitType baseType)
+        var baseQuantization = RunPrecision.Base(recipe.Precision, recipe.Mechanism);
+        if (baseQuantization is not null)
         {
-            var quantized = QloraModel.Quantize(model, baseType);
-            logger.LogInformation("Stored {Count} projections in {Type} (block 64, double-quantized scales)", quantized.Count, baseType);
+            var quantized = QloraModel.Quantize(model, baseQuantization.Quantize);
+            logger.LogInformation("Stored {Count} projections in {Format}", quantized.Count, baseQuantization.Description);
         }
         var reft = ReftRecipe.TryAttach(model, recipe, tokenizer, logger);
         var collator = Collator.For(tokenizer);

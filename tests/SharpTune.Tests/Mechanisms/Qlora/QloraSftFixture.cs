@@ -57,7 +57,7 @@ public sealed class QloraSftFixture : IDisposable
         var bytes = new Dictionary<string, byte[]>();
         foreach (var (path, layer) in QloraModel.QuantizedLayers(model))
         {
-            var weight = layer.Weight;
+            var weight = (QuantizedTensor)layer.Weight;
             bytes[$"{path}.weight_packed"] = weight.Packed.data<byte>().ToArray();
             bytes[$"{path}.absmax_codes"] = MemoryMarshal.AsBytes(weight.AbsmaxCodes!.data<sbyte>().ToArray().AsSpan()).ToArray();
             bytes[$"{path}.absmax_scales"] = MemoryMarshal.AsBytes(weight.AbsmaxScales!.data<float>().ToArray().AsSpan()).ToArray();
