@@ -38,6 +38,28 @@ public static class QloraModel
         return quantized;
     }
 
+    /// <summary>
+    /// Replaces every quantized projection that no LoRA layer wraps with a plain linear layer holding its dequantized
+    /// weight; returns how many. After <see cref="LoraModel.Merge"/> this leaves a model without quantized layers.
+    /// </summary>
+    public static int Dequantize(nn.Module model)
+    {
+        int count = 0;
+        var hosts = model.named_modules().Where(m => m.module is ProjectionHost).Select(m => (ProjectionHost)m.module).ToList();
+        foreach (var host in hosts)
+        {
+            foreach (var name in host.ProjectionNames)
+            {
+                if (host.GetProjection(name) is not QuantizedLinear quantized)
+                    continue;
+                host.ReplaceProjection(name, quantized.ToLinear());
+                quantized.Dispose();
+                count++;
+            }
+        }
+        return count;
+    }
+
     /// <summary>Quantizes the projections, then attaches LoRA to the target modules; returns the LoRA module paths.</summary>
     public static IReadOnlyList<string> Attach(nn.Module model, LoraOptions options, FourBitType type, long seed)
     {
