@@ -25,12 +25,7 @@ public sealed class Int8LoraTests(ITestOutputHelper output)
             LoraModel.Attach(model, LoraSftFixture.Options, LoraSftFixture.Training.Seed);
             var before = Snapshot(model);
 
-            using var tokenizer = HfTokenizer.Load(TestPaths.Stories260k);
-            var records = RecordParser.Load(TestPaths.SharedData("gsm8k_sft.dev.jsonl")).Records;
-            var builder = new SftExampleBuilder(tokenizer, maxLength: 192);
-            var collator = Collator.For(tokenizer);
-            var eval = new ExampleBatchSource(builder.Build(records.Take(100)).Examples, collator);
-            var train = new ExampleBatchSource(builder.Build(records.Skip(100)).Examples, collator);
+            var (train, eval) = LoraSftFixture.Gsm8kSplits();
             double lossBefore = BatchForward.MeanLoss(model, eval, LoraSftFixture.Training.BatchSize).Loss;
             new Trainer(model, LoraSftFixture.Training with { MaxSteps = 20 }, train, eval: null, Path.Combine(tempDir, "run")).Train();
             double lossAfter = BatchForward.MeanLoss(model, eval, LoraSftFixture.Training.BatchSize).Loss;
