@@ -14,12 +14,12 @@ namespace SharpTune.Precision;
 /// </remarks>
 public sealed class Blockwise8BitTensor : IDisposable
 {
-    /// <summary>The block size of the paper's block-wise 8-bit optimizers.</summary>
+    /// <summary>The block size of the block-wise 8-bit optimizers in Dettmers et al. (2022).</summary>
     public const int DefaultBlockSize = 2048;
 
     readonly float[] map;
 
-    /// <summary>One code per element, <c>[numel]</c> uint8; code i stands for <c>map[i] · absmax</c>.</summary>
+    /// <summary>One code per element, <c>[numel]</c> uint8; code i is the value <c>map[i] · absmax</c>.</summary>
     public Tensor Codes { get; }
 
     /// <summary>Absolute maximum of each block, <c>[ceil(numel / block)]</c> float32.</summary>

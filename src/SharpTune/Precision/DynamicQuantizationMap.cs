@@ -7,7 +7,7 @@ namespace SharpTune.Precision;
 /// more fraction values it gets. So large values keep a small relative error and tiny ones still have a code.
 /// </summary>
 /// <remarks>
-/// Decade <c>10^-k</c> holds <c>2^(6-k)</c> fraction values in the signed map and <c>2^(7-k)</c> in the unsigned map
+/// Decade <c>10^-k</c> contains <c>2^(6-k)</c> fraction values in the signed map and <c>2^(7-k)</c> in the unsigned map
 /// (the unsigned map spends the sign bit on the fraction); the midpoints of an even split of [0.1, 1] are the values.
 /// Both maps add 0 and 1, so the signed map has 2·127 + 2 = 256 values and the unsigned map 254 + 2.
 /// The maps are built in double precision and rounded to float32; bitsandbytes builds them with float32 arithmetic,

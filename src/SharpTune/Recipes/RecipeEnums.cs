@@ -73,7 +73,7 @@ public enum MechanismKind
     /// <summary>A tanh projection and a linear classifier on the pooled hidden state; needs objective classify.</summary>
     ProjectionHead,
 
-    /// <summary>LoRA (section <c>lora</c>) on a base whose projections are stored in 4 bits (NF4 unless <c>precision</c> is <c>fp4</c>).</summary>
+    /// <summary>LoRA (section <c>lora</c>) on a quantized base: NF4, or FP4 or int8 when <c>precision</c> names them.</summary>
     Qlora,
 }
 

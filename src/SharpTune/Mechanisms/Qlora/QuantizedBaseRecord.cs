@@ -9,10 +9,10 @@ namespace SharpTune.Mechanisms.Qlora;
 /// <c>adapter_config.json</c> has no field for this, and an unknown field there can break PEFT's loader.
 /// </summary>
 /// <remarks>
-/// The adapter learned to correct the dequantized base, not the original weights. Merging therefore folds it into
-/// the dequantized base, and storing the merged weights in a quantized format again (nf4, int8, GGUF q8_0 or q4_0)
-/// rounds them anew: the result is neither the base the adapter trained against nor the merged model, so its
-/// outputs shift from those of the trained model.
+/// The adapter learned to correct the dequantized base, not the original weights, so merging folds it into the
+/// dequantized base. Storing the merged weights in a quantized format again (nf4, int8, GGUF q8_0 or q4_0) rounds
+/// them anew. The result is neither the base the adapter trained against nor the merged model, so its outputs
+/// shift from those of the trained model.
 /// </remarks>
 public static class QuantizedBaseRecord
 {
