@@ -19,6 +19,7 @@ namespace SharpTune.Training;
 /// With a <c>stateDevice</c> the moments and a float32 master copy of every parameter live on that device (the
 /// CPU, to offload them from a GPU); each step moves the gradient there, updates the master copy and copies it
 /// back into the parameter.
+/// NOTE: the offloaded path has run only on the CPU, where a test forces it; it has not yet run with a GPU model.
 /// </remarks>
 public sealed class AdamW : IDisposable
 {
@@ -123,7 +124,7 @@ public sealed class AdamW : IDisposable
         return state;
     }
 
-    /// <summary>Restores moments, master copies and the step count saved by <see cref="StateTensors"/>.</summary>
+    /// <summary>Restores moments, master copies and the step count saved by <see cref="StateTensors"/>; restore the parameters first.</summary>
     public void LoadState(Func<string, Tensor?> read, int stepCount)
     {
         using var guard = no_grad();
@@ -131,8 +132,15 @@ public sealed class AdamW : IDisposable
         {
             foreach (var (key, tensor) in slot.ExpAvg.State("exp_avg", slot.Name).Concat(slot.ExpAvgSq.State("exp_avg_sq", slot.Name)))
                 CopyInto(tensor, read(key), slot.Name);
-            if (slot.Master is not null)
-                CopyInto(slot.Master, read($"master.{slot.Name}"), slot.Name);
+            if (slot.Master is null)
+                continue;
+            // A float32 parameter has a master copy only when the state is offloaded; a checkpoint saved without
+            // offloading lacks it, and the parameter, restored first, holds the same values.
+            var master = read($"master.{slot.Name}");
+            if (master is null && slot.Parameter.dtype == ScalarType.Float32)
+                slot.Master.copy_(slot.Parameter);
+            else
+                CopyInto(slot.Master, master, slot.Name);
         }
         StepCount = stepCount;
     }

@@ -108,6 +108,37 @@ public class AdamW8bitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Checkpoint_WithoutOffloadResumesOffloaded()
+    {
+        // A float32 parameter has no master copy in a checkpoint saved without offloading; the offloaded optimizer
+        // takes it from the restored parameter and continues exactly as the plain one.
+        using var scope = NewDisposeScope();
+        torch.random.manual_seed(4);
+        var grads = Enumerable.Range(0, 4).Select(_ => randn(300)).ToArray();
+        var first = new Parameter(randn(300));
+        var second = new Parameter(first.detach().clone());
+        using var plain = new AdamW([("w", first)], _ => true);
+        using var offloaded = new AdamW([("w", second)], _ => true, stateDevice: CPU);
+        for (int step = 0; step < 2; step++)
+        {
+            first.grad = grads[step].clone();
+            plain.Step(1e-2, 0.1);
+        }
+        using (no_grad())
+            second.copy_(first);
+        offloaded.LoadState(name => plain.StateTensors().TryGetValue(name, out var t) ? t.clone() : null, plain.StepCount);
+
+        for (int step = 2; step < 4; step++)
+        {
+            first.grad = grads[step].clone();
+            second.grad = grads[step].clone();
+            plain.Step(1e-2, 0.1);
+            offloaded.Step(1e-2, 0.1);
+        }
+        Assert.Equal(first.data<float>().ToArray(), second.data<float>().ToArray());
+    }
+
+    [Fact]
     public void Checkpoint_FromFloat32StateIsRejected()
     {
         using var plain = new AdamW([("w", new Parameter(zeros(8192)))], _ => true);
