@@ -81,17 +81,41 @@ public class AdamW8bitTests(ITestOutputHelper output)
     [Fact]
     public void Checkpoint_RestoresEightBitStateExactly()
     {
+        var (original, resumed) = StepSaveResume(size: 8192, weightDecay: 0,
+            parameter => new AdamW([("w", parameter)], _ => true, eightBitState: true),
+            parameter => new AdamW([("w", parameter)], _ => true, eightBitState: true));
+        Assert.Equal(original, resumed);
+    }
+
+    [Fact]
+    public void Checkpoint_WithoutOffloadResumesOffloaded()
+    {
+        // A float32 parameter has no master copy in a checkpoint saved without offloading; the offloaded optimizer
+        // takes it from the restored parameter and continues exactly as the plain one.
+        var (original, resumed) = StepSaveResume(size: 300, weightDecay: 0.1,
+            parameter => new AdamW([("w", parameter)], _ => true),
+            parameter => new AdamW([("w", parameter)], _ => true, stateDevice: CPU));
+        Assert.Equal(original, resumed);
+    }
+
+    /// <summary>
+    /// Runs 4 steps with the first optimizer; a copy of its weights after step 2 loads its state into the second
+    /// optimizer and takes steps 3 and 4 with the same gradients. Returns both final weights.
+    /// </summary>
+    static (float[] Original, float[] Resumed) StepSaveResume(int size, double weightDecay,
+        Func<Parameter, AdamW> createOriginal, Func<Parameter, AdamW> createResumed)
+    {
         using var scope = NewDisposeScope();
         torch.random.manual_seed(9);
-        var grads = Enumerable.Range(0, 4).Select(_ => randn(8192)).ToArray();
-        var first = new Parameter(randn(8192));
+        var grads = Enumerable.Range(0, 4).Select(_ => randn(size)).ToArray();
+        var first = new Parameter(randn(size));
         var second = new Parameter(first.detach().clone());
-        using var original = new AdamW([("w", first)], _ => true, eightBitState: true);
-        using var resumed = new AdamW([("w", second)], _ => true, eightBitState: true);
+        using var original = createOriginal(first);
+        using var resumed = createResumed(second);
         for (int step = 0; step < 2; step++)
         {
             first.grad = grads[step].clone();
-            original.Step(1e-2, 0);
+            original.Step(1e-2, weightDecay);
         }
         using (no_grad())
             second.copy_(first);
@@ -101,41 +125,10 @@ public class AdamW8bitTests(ITestOutputHelper output)
         {
             first.grad = grads[step].clone();
             second.grad = grads[step].clone();
-            original.Step(1e-2, 0);
-            resumed.Step(1e-2, 0);
+            original.Step(1e-2, weightDecay);
+            resumed.Step(1e-2, weightDecay);
         }
-        Assert.Equal(first.data<float>().ToArray(), second.data<float>().ToArray());
-    }
-
-    [Fact]
-    public void Checkpoint_WithoutOffloadResumesOffloaded()
-    {
-        // A float32 parameter has no master copy in a checkpoint saved without offloading; the offloaded optimizer
-        // takes it from the restored parameter and continues exactly as the plain one.
-        using var scope = NewDisposeScope();
-        torch.random.manual_seed(4);
-        var grads = Enumerable.Range(0, 4).Select(_ => randn(300)).ToArray();
-        var first = new Parameter(randn(300));
-        var second = new Parameter(first.detach().clone());
-        using var plain = new AdamW([("w", first)], _ => true);
-        using var offloaded = new AdamW([("w", second)], _ => true, stateDevice: CPU);
-        for (int step = 0; step < 2; step++)
-        {
-            first.grad = grads[step].clone();
-            plain.Step(1e-2, 0.1);
-        }
-        using (no_grad())
-            second.copy_(first);
-        offloaded.LoadState(name => plain.StateTensors().TryGetValue(name, out var t) ? t.clone() : null, plain.StepCount);
-
-        for (int step = 2; step < 4; step++)
-        {
-            first.grad = grads[step].clone();
-            second.grad = grads[step].clone();
-            plain.Step(1e-2, 0.1);
-            offloaded.Step(1e-2, 0.1);
-        }
-        Assert.Equal(first.data<float>().ToArray(), second.data<float>().ToArray());
+        return (first.data<float>().ToArray(), second.data<float>().ToArray());
     }
 
     [Fact]
