@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using SharpTune.Export;
+using SharpTune.Mechanisms.Qlora;
 using SharpTune.Models;
 
 namespace SharpTune.Cli.Commands;
@@ -39,6 +41,9 @@ public static class ExportCommand
 
             using var loaded = ModelExport.LoadMerged(modelDir, parse.GetValue(adapter));
             using var logging = ConsoleLogging.Create();
+            if (ggmlType is GgmlType.Q8_0 or GgmlType.Q4_0
+                && (QuantizedBaseRecord.Read(modelDir) ?? (parse.GetValue(adapter) is string adapterDir ? QuantizedBaseRecord.Read(adapterDir) : null)) is { } baseFormat)
+                logging.CreateLogger("export").LogWarning("{Warning}", QuantizedBaseRecord.RequantizeWarning(baseFormat, dtypeName));
             if (gguf)
                 ModelExport.SaveGguf(loaded, modelDir, outputPath, ggmlType, logging.CreateLogger("export"));
             else

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpTune.Mechanisms.Lora;
+using SharpTune.Mechanisms.Qlora;
 using SharpTune.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,10 +21,17 @@ public static class MergeCommand
         command.SetAction(CommandRunner.Guard(parse =>
         {
             var modelDir = parse.GetRequiredValue(model);
-            OutputFolder.Check(parse.GetRequiredValue(output), "--output", parse.GetValue(overwrite), modelDir, parse.GetRequiredValue(adapter));
+            var adapterDir = parse.GetRequiredValue(adapter);
+            OutputFolder.Check(parse.GetRequiredValue(output), "--output", parse.GetValue(overwrite), modelDir, adapterDir);
             using var loaded = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
-            var options = PeftAdapter.Load(loaded, parse.GetRequiredValue(adapter));
+
+            // An adapter trained on a quantized base learned to correct the dequantized weights, so it is folded into those.
+            var baseFormat = QuantizedBaseRecord.Read(adapterDir);
+            if (baseFormat is not null)
+                QloraModel.Quantize(loaded, baseFormat.Quantize);
+            var options = PeftAdapter.Load(loaded, adapterDir);
             int merged = LoraModel.Merge(loaded);
+            QloraModel.Dequantize(loaded);
 
             // Merging runs in float32; the merged model is stored in the base model's own dtype.
             var storedDtype = PretrainedModel.DtypeFromName(loaded.Config.TorchDtype);
@@ -31,6 +39,12 @@ public static class MergeCommand
                 loaded.to(storedDtype);
             PretrainedModel.Save(loaded, parse.GetRequiredValue(output), modelDir);
             Console.Error.WriteLine($"Merged {merged} LoRA layers (r={options.R}, alpha={options.Alpha}) into {parse.GetRequiredValue(output)}");
+            if (baseFormat is not null)
+            {
+                QuantizedBaseRecord.Write(parse.GetRequiredValue(output), baseFormat, merged: true);
+                Console.Error.WriteLine($"The adapter was trained on a {baseFormat.Name} base: merged into the dequantized base and stored in {PretrainedModel.DtypeName(loaded.DType)}. "
+                    + "Quantizing this model again (export --dtype q8_0 or q4_0, or training it with precision nf4, fp4 or int8) shifts its outputs.");
+            }
             return CommandRunner.Success;
         }));
         return command;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SharpTune.Mechanisms;
 using SharpTune.Mechanisms.Lora;
+using SharpTune.Mechanisms.Qlora;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
 using TorchSharp;
@@ -22,8 +23,12 @@ public static class ModelExport
         var model = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
         if (adapterDir is null)
             return model;
+        // An adapter trained on a quantized base learned to correct the dequantized weights, so it is folded into those.
+        if (QuantizedBaseRecord.Read(adapterDir) is { } baseFormat)
+            QloraModel.Quantize(model, baseFormat.Quantize);
         AdapterFolder.Load(model, adapterDir);
         LoraModel.Merge(model);
+        QloraModel.Dequantize(model);
         var extra = model.CheckpointTensors().Select(t => t.Name).FirstOrDefault(n => GgufTensorNames.Map(n) is null);
         if (extra is not null)
         {

@@ -84,7 +84,7 @@ public static class MemoryEstimator
     static string OptimizerFormula(PlanOptimizer optimizer) => optimizer switch
     {
         PlanOptimizer.Adamw => "AdamW: two fp32 moments, 8 B × trainable",
-        PlanOptimizer.Adamw8bit => "8-bit AdamW: two int8 moments, 2 B × trainable (block constants left out)",
+        PlanOptimizer.Adamw8bit => "8-bit AdamW: two 8-bit moments, 2 B × trainable (absmax per 2048 values and tensors under 4096 elements left out)",
         _ => "SGD without momentum: no state",
     };
 

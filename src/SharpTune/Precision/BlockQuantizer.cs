@@ -54,7 +54,7 @@ public static class BlockQuantizer
     }
 
     /// <summary>Returns the index of the nearest table entry for each value; the table is sorted ascending.</summary>
-    static Tensor Nearest(Tensor values, float[] table)
+    internal static Tensor Nearest(Tensor values, float[] table)
     {
         var midpoints = new float[table.Length - 1];
         for (int i = 0; i < midpoints.Length; i++)

@@ -12,7 +12,7 @@ namespace SharpTune.Precision;
 /// NOTE: bitsandbytes quantizes the scales with its dynamic 8-bit map; this stores them as symmetric linear int8,
 /// which has the same size and a slightly different rounding error.
 /// </remarks>
-public sealed class QuantizedTensor : IDisposable
+public sealed class QuantizedTensor : IQuantizedWeight
 {
     /// <summary>Two codes per byte, <c>[numel / 2]</c> uint8, numel padded to a whole number of blocks.</summary>
     public Tensor Packed { get; }
@@ -49,6 +49,10 @@ public sealed class QuantizedTensor : IDisposable
     }
 
     public bool DoubleQuantized => AbsmaxCodes is not null;
+
+    public IReadOnlyList<(string Name, Tensor Tensor)> StoredTensors => DoubleQuantized
+        ? [("weight_packed", Packed), ("absmax_codes", AbsmaxCodes!), ("absmax_scales", AbsmaxScales!)]
+        : [("weight_packed", Packed), ("absmax", Absmax!)];
 
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
 

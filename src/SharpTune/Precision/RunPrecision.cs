@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace SharpTune.Precision;
 
-/// <summary>Maps a recipe's <c>precision</c> and <c>mechanism</c> to the compute dtype and the 4-bit base type.</summary>
+/// <summary>Maps a recipe's <c>precision</c> and <c>mechanism</c> to the compute dtype and the quantized base format.</summary>
 public static class RunPrecision
 {
     /// <summary>Dtype the model is loaded in and computes in; a 4-bit base dequantizes to it.</summary>
@@ -22,7 +22,14 @@ public static class RunPrecision
     {
         PrecisionKind.Nf4 => FourBitType.Nf4,
         PrecisionKind.Fp4 => FourBitType.Fp4,
+        PrecisionKind.Int8 => null,
         _ when mechanism == MechanismKind.Qlora => FourBitType.Nf4,
         _ => null,
     };
+
+    /// <summary>How the frozen projections are stored: the 4-bit type of <see cref="BaseType"/>, int8, or null for full precision.</summary>
+    public static BaseQuantization? Base(PrecisionKind precision, MechanismKind mechanism) =>
+        precision == PrecisionKind.Int8 ? BaseQuantization.Int8
+        : BaseType(precision, mechanism) is FourBitType type ? BaseQuantization.FourBit(type)
+        : null;
 }

@@ -97,15 +97,17 @@ internal static partial class RecipeBuilder
             SaveSteps = values.Int("training.save_steps", min: 1, allowNull: true),
             LoggingSteps = values.Int("training.logging_steps", min: 1) ?? defaults.LoggingSteps,
             GradientCheckpointing = values.Bool("training.gradient_checkpointing") ?? defaults.GradientCheckpointing,
+            Optimizer = values.Enum<OptimizerKind>("training.optimizer") ?? defaults.Optimizer,
+            OptimizerStateDevice = values.Enum<OptimizerStateDevice>("training.optimizer_state_device") ?? defaults.OptimizerStateDevice,
         };
     }
 
-    /// <summary>A 4-bit base cannot be trained, so nf4 and fp4 need a mechanism that freezes it.</summary>
+    /// <summary>A quantized base cannot be trained, so nf4, fp4 and int8 need a mechanism that freezes it.</summary>
     static void CheckFourBitBase(RecipeValues values, Recipe recipe)
     {
-        if (recipe.Precision is PrecisionKind.Nf4 or PrecisionKind.Fp4 && recipe.Mechanism == MechanismKind.Full)
+        if (recipe.Precision is PrecisionKind.Nf4 or PrecisionKind.Fp4 or PrecisionKind.Int8 && recipe.Mechanism == MechanismKind.Full)
             throw values.Error("precision", values.SourceOf("precision"),
-                $"'{RecipeEnum.ToYaml(recipe.Precision)}' stores the base weights in 4 bits, which mechanism full would update; use mechanism qlora, or precision fp32 or bf16");
+                $"'{RecipeEnum.ToYaml(recipe.Precision)}' stores the base weights in {(recipe.Precision == PrecisionKind.Int8 ? "8" : "4")} bits, which mechanism full would update; use mechanism qlora, or precision fp32 or bf16");
     }
 
     // data.eval and a held-out fraction would be two evaluation sets, and eval_steps needs one of them.

@@ -73,7 +73,7 @@ public enum MechanismKind
     /// <summary>A tanh projection and a linear classifier on the pooled hidden state; needs objective classify.</summary>
     ProjectionHead,
 
-    /// <summary>LoRA (section <c>lora</c>) on a base whose projections are stored in 4 bits (NF4 unless <c>precision</c> is <c>fp4</c>).</summary>
+    /// <summary>LoRA (section <c>lora</c>) on a quantized base: NF4, or FP4 or int8 when <c>precision</c> names them.</summary>
     Qlora,
 }
 
@@ -91,6 +91,9 @@ public enum PrecisionKind
 
     /// <summary>Frozen projections in 4-bit float (e2m1), everything else and the compute in fp32.</summary>
     Fp4,
+
+    /// <summary>Frozen projections in int8 with one absmax scale per row, everything else and the compute in fp32.</summary>
+    Int8,
 }
 
 /// <summary>Device the run uses; <see cref="Auto"/> takes CUDA when it is available, else the CPU.</summary>
@@ -115,6 +118,26 @@ public enum DataFormat
 
     /// <summary>Conversations as lists of role and content messages.</summary>
     Chat,
+}
+
+/// <summary>The optimizer; both are AdamW and differ in how they store the moments.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Float32 moments, as torch.optim.AdamW.</summary>
+    Adamw,
+
+    /// <summary>Moments stored block-wise in 8 bits, as bitsandbytes' AdamW8bit (Dettmers et al., 2022).</summary>
+    Adamw8bit,
+}
+
+/// <summary>Where the optimizer state lives.</summary>
+public enum OptimizerStateDevice
+{
+    /// <summary>Beside each parameter, on the run's device.</summary>
+    Model,
+
+    /// <summary>On the CPU, with gradients moved there for the update; on a CPU run this changes nothing.</summary>
+    Cpu,
 }
 
 /// <summary>Learning-rate schedule applied after the warmup steps.</summary>

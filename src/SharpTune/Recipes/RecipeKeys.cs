@@ -25,7 +25,7 @@ internal static class RecipeKeys
         "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
         "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
         "training.max_grad_norm", "training.seed", "training.eval_steps", "training.save_steps",
-        "training.logging_steps", "training.gradient_checkpointing",
+        "training.logging_steps", "training.gradient_checkpointing", "training.optimizer", "training.optimizer_state_device",
     ];
 
     static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

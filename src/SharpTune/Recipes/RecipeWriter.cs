@@ -77,6 +77,8 @@ internal static partial class RecipeWriter
         Entry(emitter, "save_steps", Integer(training.SaveSteps));
         Entry(emitter, "logging_steps", Integer(training.LoggingSteps));
         Entry(emitter, "gradient_checkpointing", Bool(training.GradientCheckpointing));
+        Entry(emitter, "optimizer", Plain(RecipeEnum.ToYaml(training.Optimizer)));
+        Entry(emitter, "optimizer_state_device", Plain(RecipeEnum.ToYaml(training.OptimizerStateDevice)));
         EndSection(emitter);
 
         emitter.Emit(new MappingEnd());

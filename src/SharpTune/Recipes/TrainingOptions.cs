@@ -50,4 +50,16 @@ public sealed record TrainingOptions
     /// Key <c>training.gradient_checkpointing</c>, default false.
     /// </summary>
     public bool GradientCheckpointing { get; init; }
+
+    /// <summary>
+    /// AdamW with float32 moments, or with moments stored block-wise in 8 bits. Key <c>training.optimizer</c>,
+    /// default <see cref="OptimizerKind.Adamw"/>.
+    /// </summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adamw;
+
+    /// <summary>
+    /// Where the optimizer moments and float32 master weights live. Key <c>training.optimizer_state_device</c>,
+    /// default <see cref="OptimizerStateDevice.Model"/>.
+    /// </summary>
+    public OptimizerStateDevice OptimizerStateDevice { get; init; } = OptimizerStateDevice.Model;
 }

@@ -62,10 +62,13 @@ public static class RecipeRun
         using var model = recipe.FromScratch
             ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
             : PretrainedModel.Load(recipe.Model, dtype, device, logger);
-        if (RunPrecision.BaseType(recipe.Precision, recipe.Mechanism) is FourBitType baseType)
+        var baseQuantization = RunPrecision.Base(recipe.Precision, recipe.Mechanism);
+        if (baseQuantization is not null && QuantizedBaseRecord.Read(recipe.Model) is { } mergedFrom)
+            logger.LogWarning("{Model}: {Warning}", recipe.Model, QuantizedBaseRecord.RequantizeWarning(mergedFrom, baseQuantization.Name));
+        if (baseQuantization is not null)
         {
-            var quantized = QloraModel.Quantize(model, baseType);
-            logger.LogInformation("Stored {Count} projections in {Type} (block 64, double-quantized scales)", quantized.Count, baseType);
+            var quantized = QloraModel.Quantize(model, baseQuantization.Quantize);
+            logger.LogInformation("Stored {Count} projections in {Format}", quantized.Count, baseQuantization.Description);
         }
         var reft = ReftRecipe.TryAttach(model, recipe, tokenizer, logger);
         var collator = Collator.For(tokenizer);
@@ -103,7 +106,11 @@ public static class RecipeRun
         else if (mechanism is not null)
             mechanism.Save(Path.Combine(runDir, "adapter"));
         else if (loraOptions is not null)
+        {
             PeftAdapter.Save(model, loraOptions, Path.Combine(runDir, "adapter"), recipe.Model);
+            if (baseQuantization is not null)
+                QuantizedBaseRecord.Write(Path.Combine(runDir, "adapter"), baseQuantization, merged: false);
+        }
         else
             PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);
         var summary = new RunSummary(recipe.OutputDir, result, parameters, initialEval, clock.Elapsed);

@@ -75,7 +75,7 @@ public sealed class Trainer
             .Concat(objective.ExtraParameters.Select(p => (name: p.Name, parameter: p.Parameter))).ToList();
         if (trainable.Count == 0)
             throw new InvalidOperationException("The model has no trainable parameters.");
-        using var optimizer = new AdamW(trainable, AdamW.DefaultDecayFilter);
+        using var optimizer = CreateOptimizer(trainable);
         // NOTE: checkpoints do not store the loss scale, so a resumed fp16 run starts again from 2^16.
         if (scaler is null && trainable.Any(p => p.parameter.dtype == ScalarType.Float16))
             scaler = new GradScaler();
@@ -235,6 +235,25 @@ public sealed class Trainer
 
     /// <summary>Token-weighted mean next-token loss over a data set, without gradients.</summary>
     public double Evaluate(IBatchSource source) => BatchForward.MeanLoss(model, source, settings.BatchSize, objective).Loss;
+
+    /// <summary>AdamW with the moments and state device that <c>training.optimizer</c> and <c>optimizer_state_device</c> ask for.</summary>
+    AdamW CreateOptimizer(List<(string name, Parameter parameter)> trainable)
+    {
+        bool eightBit = settings.Optimizer == OptimizerKind.Adamw8bit;
+        Device? stateDevice = null;
+        if (settings.OptimizerStateDevice == OptimizerStateDevice.Cpu)
+        {
+            if (trainable.All(p => p.parameter.device.type == DeviceType.CPU))
+                logger.LogInformation("training.optimizer_state_device cpu: the model is already on the CPU, so the optimizer state stays where it is");
+            else
+                stateDevice = CPU;
+        }
+        var optimizer = new AdamW(trainable, AdamW.DefaultDecayFilter, eightBit, stateDevice);
+        logger.LogInformation("Optimizer {Optimizer}: moments {MomentMiB:F1} MiB, master weights {MasterMiB:F1} MiB, on {Device}",
+            RecipeEnum.ToYaml(settings.Optimizer), optimizer.MomentBytes / 1048576.0, optimizer.MasterBytes / 1048576.0,
+            stateDevice?.ToString() ?? "the model's device");
+        return optimizer;
+    }
 
     TrainerState ResumeFrom(List<(string name, Parameter parameter)> trainable, AdamW optimizer, TrainerState fresh)
     {

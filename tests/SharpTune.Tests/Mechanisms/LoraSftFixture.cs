@@ -74,15 +74,7 @@ public sealed class LoraSftFixture : IDisposable
         AttachedBytes = Snapshot(Model);
         UntrainedAdapterLogits = Logits(Model);
 
-        // The first 100 records are the eval set and the other 300 the training set. At max_length 192 most
-        // records are dropped, because the Alpaca prompt and the question leave no room for the answer.
-        using var tokenizer = HfTokenizer.Load(TestPaths.Stories260k);
-        var records = RecordParser.Load(TestPaths.SharedData("gsm8k_sft.dev.jsonl")).Records;
-        var builder = new SftExampleBuilder(tokenizer, maxLength: 192);
-        var collator = Collator.For(tokenizer);
-        var eval = new ExampleBatchSource(builder.Build(records.Take(100)).Examples, collator);
-        var train = new ExampleBatchSource(builder.Build(records.Skip(100)).Examples, collator);
-
+        var (train, eval) = Gsm8kSplits();
         ExampleCounts = (train.Count, eval.Count);
         EvalLossBefore = BatchForward.MeanLoss(Model, eval, Training.BatchSize).Loss;
         var clock = Stopwatch.StartNew();
@@ -93,6 +85,21 @@ public sealed class LoraSftFixture : IDisposable
         TrainedBytes = Snapshot(Model);
         TrainedAdapterLogits = Logits(Model);
         PeftAdapter.Save(Model, Options, AdapterDir, TestPaths.Stories260k);
+    }
+
+    /// <summary>
+    /// Returns the GSM8K SFT batches at max_length 192: the first 100 records are the eval set and the other 300 the
+    /// training set. Most records are dropped, because the Alpaca prompt and the question leave no room for the answer.
+    /// </summary>
+    public static (ExampleBatchSource Train, ExampleBatchSource Eval) Gsm8kSplits()
+    {
+        using var tokenizer = HfTokenizer.Load(TestPaths.Stories260k);
+        var records = RecordParser.Load(TestPaths.SharedData("gsm8k_sft.dev.jsonl")).Records;
+        var builder = new SftExampleBuilder(tokenizer, maxLength: 192);
+        var collator = Collator.For(tokenizer);
+        var eval = new ExampleBatchSource(builder.Build(records.Take(100)).Examples, collator);
+        var train = new ExampleBatchSource(builder.Build(records.Skip(100)).Examples, collator);
+        return (train, eval);
     }
 
     /// <summary>Returns logits <c>[1, 16, vocab]</c> of the fixed input in eval mode.</summary>

@@ -37,6 +37,24 @@ public sealed class RunPrecisionTests
         Assert.Null(RunPrecision.BaseType(precision, mechanism));
     }
 
+    [Theory]
+    [InlineData(PrecisionKind.Int8, MechanismKind.Qlora, "int8")]
+    [InlineData(PrecisionKind.Int8, MechanismKind.Lora, "int8")]
+    [InlineData(PrecisionKind.Fp32, MechanismKind.Qlora, "nf4")]
+    [InlineData(PrecisionKind.Fp4, MechanismKind.Lora, "fp4")]
+    public void Base_NamesTheStoredFormat(PrecisionKind precision, MechanismKind mechanism, string expected)
+    {
+        Assert.Equal(expected, RunPrecision.Base(precision, mechanism)?.Name);
+    }
+
+    [Fact]
+    public void Recipe_RejectsInt8WithFull()
+    {
+        var message = RecipeText.ErrorOf(RecipeText.Minimal.Replace("mechanism: lora", "mechanism: full") + "\nprecision: int8");
+
+        Assert.Equal("recipe.yaml:7: precision: 'int8' stores the base weights in 8 bits, which mechanism full would update; use mechanism qlora, or precision fp32 or bf16", message);
+    }
+
     [Fact]
     public void Recipe_RejectsNf4WithFull()
     {

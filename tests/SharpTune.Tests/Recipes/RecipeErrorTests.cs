@@ -67,7 +67,7 @@ public class RecipeErrorTests
     [InlineData("lora:\n  target_modules: {q: 1}", "recipe.yaml:8: lora.target_modules: expected a list of names such as [q_proj, v_proj] or q_proj,v_proj, got a mapping")]
     [InlineData("lora:\n  target_modules:\n    - q_proj\n    - {k: 1}", "recipe.yaml:8: lora.target_modules: a list item is a mapping; set a list of names such as [q_proj, v_proj] or q_proj,v_proj")]
     [InlineData("data_extra: 1", "recipe.yaml:7: data_extra: unknown key; known top-level keys: model, from_scratch, objective, mechanism, precision, device, output_dir, data, lora, reft, bitfit, subtuning, diff_pruning, adapter, prefix, head, dpo, training")]
-    [InlineData("precision: [bf16]", "recipe.yaml:7: precision: expected one of: fp32, bf16, fp16, nf4, fp4, got a list")]
+    [InlineData("precision: [bf16]", "recipe.yaml:7: precision: expected one of: fp32, bf16, fp16, nf4, fp4, int8, got a list")]
     public void WrongTypeNamesLineAndKey(string appended, string expected)
     {
         var message = RecipeText.ErrorOf(RecipeText.Minimal + "\n" + appended);
@@ -106,7 +106,7 @@ public class RecipeErrorTests
     }
 
     [Theory]
-    [InlineData("precision: fp8", "recipe.yaml:7: precision: 'fp8' is not allowed; use one of: fp32, bf16, fp16, nf4, fp4")]
+    [InlineData("precision: fp8", "recipe.yaml:7: precision: 'fp8' is not allowed; use one of: fp32, bf16, fp16, nf4, fp4, int8")]
     [InlineData("device: mps", "recipe.yaml:7: device: 'mps' is not allowed; use one of: auto, cpu, cuda")]
     [InlineData("  format: sharegpt", "recipe.yaml:7: data.format: 'sharegpt' is not allowed; use one of: auto, text, alpaca, chat")]
     [InlineData("training:\n  lr_scheduler: step", "recipe.yaml:8: training.lr_scheduler: 'step' is not allowed; use one of: cosine, linear, constant")]

@@ -30,7 +30,8 @@ public class RecipeRoundTripTests
             "training.epochs=2", "training.max_steps=1000", "training.batch_size=1",
             "training.gradient_accumulation_steps=16", "training.learning_rate=3e-5", "training.lr_scheduler=constant",
             "training.warmup_steps=100", "training.weight_decay=0.1", "training.max_grad_norm=0",
-            "training.seed=0", "training.eval_steps=25", "training.save_steps=250", "training.logging_steps=10");
+            "training.seed=0", "training.eval_steps=25", "training.save_steps=250", "training.logging_steps=10",
+            "training.optimizer=adamw8bit", "training.optimizer_state_device=cpu");
 
         Assert.Equal(recipe, Reload(recipe));
     }
@@ -85,7 +86,7 @@ public class RecipeRoundTripTests
             "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
             "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
             "training.max_grad_norm", "training.seed", "training.eval_steps", "training.save_steps", "training.logging_steps",
-            "training.gradient_checkpointing",
+            "training.gradient_checkpointing", "training.optimizer", "training.optimizer_state_device",
         ];
         Assert.Equal(expected, keys);
     }

@@ -13,14 +13,14 @@ namespace SharpTune.Mechanisms.Lora;
 /// weight <c>W + ΔW</c> is split into a trainable magnitude vector <c>m</c> (one entry per output row, initialised to
 /// the row norms of W) and a direction, <c>W' = m · (W + ΔW) / ‖W + ΔW‖_row</c>, with the norm detached from the
 /// gradient as the DoRA paper (section 4.3) and PEFT do.
-/// The base is a <see cref="Linear"/> or, for QLoRA, a <see cref="Quantized4BitLinear"/>.
+/// The base is a <see cref="Linear"/> or, for QLoRA, a <see cref="QuantizedLinear"/>.
 /// </summary>
 public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
     readonly double dropoutRate;
     readonly ScalarType baseDtype;
 
-    /// <summary>The frozen projection: a <see cref="Linear"/> or a <see cref="Quantized4BitLinear"/>.</summary>
+    /// <summary>The frozen projection: a <see cref="Linear"/> or a <see cref="QuantizedLinear"/>.</summary>
     public nn.Module<Tensor, Tensor> base_layer;
     public Linear lora_A;
     public Linear lora_B;
@@ -41,8 +41,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Wraps a 4-bit base (QLoRA); A and B take the dtype the base had before quantization.</summary>
-    public LoraLinear(Quantized4BitLinear baseLayer, LoraOptions options)
-        : this(baseLayer, baseLayer.InFeatures, baseLayer.OutFeatures, baseLayer.OriginalDtype, baseLayer.Weight.Packed.device, options)
+    public LoraLinear(QuantizedLinear baseLayer, LoraOptions options)
+        : this(baseLayer, baseLayer.InFeatures, baseLayer.OutFeatures, baseLayer.OriginalDtype, baseLayer.Device, options)
     {
     }
 
@@ -98,7 +98,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     Tensor BaseWeight() => base_layer switch
     {
         Linear linear => linear.weight!,
-        Quantized4BitLinear quantized => quantized.DequantizedWeight(baseDtype),
+        QuantizedLinear quantized => quantized.DequantizedWeight(baseDtype),
         _ => throw new InvalidOperationException($"Unsupported LoRA base layer {base_layer.GetType().Name}."),
     };
 

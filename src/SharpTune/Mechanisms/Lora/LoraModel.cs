@@ -39,7 +39,7 @@ public static class LoraModel
                 LoraLinear? wrapped = host.GetProjection(name) switch
                 {
                     Linear linear => new LoraLinear(linear, options),
-                    Quantized4BitLinear quantized => new LoraLinear(quantized, options),
+                    QuantizedLinear quantized => new LoraLinear(quantized, options),
                     _ => null, // Already wrapped.
                 };
                 if (wrapped is null)
@@ -82,7 +82,7 @@ public static class LoraModel
                 var merged = lora.base_layer switch
                 {
                     Linear linear => linear,
-                    Quantized4BitLinear quantized => quantized.ToLinear(),
+                    QuantizedLinear quantized => quantized.ToLinear(),
                     var other => throw new InvalidOperationException($"LoRA base {other.GetType().Name} cannot be merged"),
                 };
                 using (var delta = lora.DeltaWeight())

@@ -37,12 +37,7 @@ public sealed class QloraSftFixture : IDisposable
         QuantizedLayerCount = QloraModel.Attach(Model, LoraSftFixture.Options, FourBitType.Nf4, LoraSftFixture.Training.Seed).Count;
         QuantizedBytes = Snapshot(Model);
 
-        using var tokenizer = HfTokenizer.Load(TestPaths.Stories260k);
-        var records = RecordParser.Load(TestPaths.SharedData("gsm8k_sft.dev.jsonl")).Records;
-        var builder = new SftExampleBuilder(tokenizer, maxLength: 192);
-        var collator = Collator.For(tokenizer);
-        var eval = new ExampleBatchSource(builder.Build(records.Take(100)).Examples, collator);
-        var train = new ExampleBatchSource(builder.Build(records.Skip(100)).Examples, collator);
+        var (train, eval) = LoraSftFixture.Gsm8kSplits();
 
         EvalLossBefore = BatchForward.MeanLoss(Model, eval, LoraSftFixture.Training.BatchSize).Loss;
         new Trainer(Model, LoraSftFixture.Training, train, eval: null, Path.Combine(tempDir, "run")).Train();
@@ -57,7 +52,7 @@ public sealed class QloraSftFixture : IDisposable
         var bytes = new Dictionary<string, byte[]>();
         foreach (var (path, layer) in QloraModel.QuantizedLayers(model))
         {
-            var weight = layer.Weight;
+            var weight = (QuantizedTensor)layer.Weight;
             bytes[$"{path}.weight_packed"] = weight.Packed.data<byte>().ToArray();
             bytes[$"{path}.absmax_codes"] = MemoryMarshal.AsBytes(weight.AbsmaxCodes!.data<sbyte>().ToArray().AsSpan()).ToArray();
             bytes[$"{path}.absmax_scales"] = MemoryMarshal.AsBytes(weight.AbsmaxScales!.data<float>().ToArray().AsSpan()).ToArray();

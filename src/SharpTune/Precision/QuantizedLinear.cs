@@ -5,34 +5,33 @@ using static TorchSharp.torch;
 namespace SharpTune.Precision;
 
 /// <summary>
-/// A frozen linear projection whose weight is stored in 4 bits (<see cref="QuantizedTensor"/>) and dequantized
-/// to the input's dtype on every forward pass, so the compute runs in fp32 or bf16 while memory holds 4 bits.
+/// A frozen linear projection whose weight is stored quantized, in 4 bits (<see cref="QuantizedTensor"/>) or in
+/// int8 (<see cref="Int8Tensor"/>), and dequantized to the input's dtype on every forward pass, so the compute runs
+/// in fp32 or bf16 while memory holds the compact codes.
 /// </summary>
 /// <remarks>
 /// The quantized tensors are buffers, not parameters, so no optimizer or gradient ever touches them.
 /// </remarks>
-public sealed class Quantized4BitLinear : nn.Module<Tensor, Tensor>
+public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 {
-    readonly QuantizedTensor quantized;
+    readonly IQuantizedWeight quantized;
     readonly Tensor? bias;
 
-    public Quantized4BitLinear(Linear source, FourBitType type, int blockSize = BlockQuantizer.DefaultBlockSize,
-        bool doubleQuantize = true) : base(nameof(Quantized4BitLinear))
+    /// <summary>Stores <paramref name="source"/>'s weight in 4 bits of <paramref name="type"/>, block-wise.</summary>
+    public QuantizedLinear(Linear source, FourBitType type, int blockSize = BlockQuantizer.DefaultBlockSize,
+        bool doubleQuantize = true) : this(source, weight => BlockQuantizer.Quantize(weight, type, blockSize, doubleQuantize))
+    {
+    }
+
+    /// <summary>Stores <paramref name="source"/>'s weight in the format that <paramref name="quantize"/> produces.</summary>
+    public QuantizedLinear(Linear source, Func<Tensor, IQuantizedWeight> quantize) : base(nameof(QuantizedLinear))
     {
         var weight = source.weight!;
         OriginalDtype = weight.dtype;
-        quantized = BlockQuantizer.Quantize(weight, type, blockSize, doubleQuantize);
+        quantized = quantize(weight);
         bias = source.bias?.detach().clone();
-        register_buffer("weight_packed", quantized.Packed);
-        if (quantized.DoubleQuantized)
-        {
-            register_buffer("absmax_codes", quantized.AbsmaxCodes!);
-            register_buffer("absmax_scales", quantized.AbsmaxScales!);
-        }
-        else
-        {
-            register_buffer("absmax", quantized.Absmax!);
-        }
+        foreach (var (name, tensor) in quantized.StoredTensors)
+            register_buffer(name, tensor);
         if (bias is not null)
             register_buffer("bias", bias);
     }
@@ -43,7 +42,10 @@ public sealed class Quantized4BitLinear : nn.Module<Tensor, Tensor>
     public long InFeatures => quantized.Shape[1];
     public long OutFeatures => quantized.Shape[0];
 
-    public QuantizedTensor Weight => quantized;
+    public IQuantizedWeight Weight => quantized;
+
+    /// <summary>The device that holds the stored codes.</summary>
+    public Device Device => quantized.StoredTensors[0].Tensor.device;
 
     public Tensor? Bias => bias;
 
@@ -64,7 +66,7 @@ public sealed class Quantized4BitLinear : nn.Module<Tensor, Tensor>
     /// <summary>Returns a plain <see cref="Linear"/> holding the dequantized weight in <see cref="OriginalDtype"/>.</summary>
     public Linear ToLinear()
     {
-        var device = quantized.Packed.device;
+        var device = Device;
         var linear = nn.Linear(InFeatures, OutFeatures, hasBias: bias is not null, dtype: OriginalDtype, device: device);
         using var guard = no_grad();
         using (var weight = quantized.Dequantize(OriginalDtype))

@@ -4,14 +4,14 @@ using static TorchSharp.torch;
 namespace SharpTune.Tests.Precision;
 
 /// <summary>The 4-bit linear layer against a plain linear layer holding its dequantized weight.</summary>
-public sealed class Quantized4BitLinearTests
+public sealed class QuantizedLinearTests
 {
     [Fact]
     public void InputGradient_MatchesDequantizedLinear()
     {
         var generator = new TorchSharp.torch.Generator(3);
         using var source = nn.Linear(128, 64, hasBias: false);
-        using var layer = new Quantized4BitLinear(source, FourBitType.Nf4);
+        using var layer = new QuantizedLinear(source, FourBitType.Nf4);
         using var weight = layer.DequantizedWeight(ScalarType.Float32);
         using var x = randn([2, 5, 128], generator: generator).requires_grad_(true);
         using var reference = x.detach().clone().requires_grad_(true);
