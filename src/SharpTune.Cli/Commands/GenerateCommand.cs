@@ -45,11 +45,10 @@ public static class GenerateCommand
                 + "(adapter merged first), to check a quantized export before deploying it.",
         };
         previewGguf.AcceptOnlyFromAmong([.. ExportDtype.Names]);
-        var previewNumerics = new Option<string>("--preview-numerics")
+        var previewNumerics = new Option<string?>("--preview-numerics")
         {
-            Description = "With --preview-gguf. llama-cpp: also round activations as llama.cpp's CPU backend does (8-bit blocks "
-                + "before q8_0 and q4_0 products, f16 KV cache and attention). weights: round only the weights.",
-            DefaultValueFactory = _ => "llama-cpp",
+            Description = "With --preview-gguf. llama-cpp (default): also round activations as llama.cpp's CPU backend does "
+                + "(8-bit blocks before q8_0 and q4_0 products, f16 KV cache and attention). weights: round only the weights.",
         };
         previewNumerics.AcceptOnlyFromAmong("llama-cpp", "weights");
 
@@ -88,6 +87,9 @@ public static class GenerateCommand
                 throw new SharpTuneInputException("--chat and --template alpaca both format the prompt; use one of them");
 
             var modelDir = parse.GetRequiredValue(model);
+            if (parse.GetValue(previewNumerics) is not null && parse.GetValue(previewGguf) is null)
+                throw new SharpTuneInputException("--preview-numerics applies only to a GGUF preview; add --preview-gguf with the export's --dtype, such as q8_0");
+
             var deviceValue = DeviceSelector.Resolve(parse.GetValue(device)!);
             using var loaded = parse.GetValue(previewGguf) is string previewType
                 ? LoadedModel.LoadGgufPreview(modelDir, parse.GetValue(adapter), deviceValue, ExportDtype.ToGgml(previewType),
