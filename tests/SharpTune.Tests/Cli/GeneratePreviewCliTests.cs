@@ -58,7 +58,7 @@ public class GeneratePreviewCliTests
     }
 
     [Fact]
-    public void Preview_of_architecture_without_gguf_layout_is_an_input_error()
+    public void Preview_of_qwen2_is_input_error()
     {
         var qwen2 = Path.Combine(TestPaths.Shared, "model-families", "qwen2");
 

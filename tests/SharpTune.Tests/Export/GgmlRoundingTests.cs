@@ -27,7 +27,7 @@ public class GgmlRoundingTests
     }
 
     [Fact]
-    public void Q8_0_round_trip_rounds_halves_away_from_zero()
+    public void Q8_0_round_trip_rounds_ties_away()
     {
         var values = RoundTrip(TieBlock(), GgmlType.Q8_0);
 
@@ -36,7 +36,7 @@ public class GgmlRoundingTests
     }
 
     [Fact]
-    public void Q8_0_encoder_rounds_halves_away_from_zero()
+    public void Q8_0_encoder_rounds_ties_away()
     {
         var bytes = GgmlQuantizer.Encode(TieBlock(), GgmlType.Q8_0);
 
@@ -65,7 +65,7 @@ public class GgmlRoundingTests
     }
 
     [Fact]
-    public void Q4_0_scale_takes_first_value_of_largest_magnitude()
+    public void Q4_0_scale_uses_first_largest_value()
     {
         // 16 before -16: d = 16 / -8 = -2; x = -16 → trunc(8 + 8.5) = 16, clamped to 15 → (15 - 8) · -2 = -14.
         var block = new float[32];

@@ -119,10 +119,10 @@ public sealed class GgufLlamaCppTests : IClassFixture<GgufLlamaCppTests.Exports>
     }
 
     // Without flash attention llama.cpp multiplies f16 keys and values by f16 queries and weights, as the preview
-    // rounds them, and the logits agree position by position until the two float32 implementations first round
-    // one value to different sides of an f16 or 8-bit step (measured: position 25 of the q8_0 story).
+    // rounds them. The logits then agree position by position until the two float32 implementations first round
+    // one value to different sides of an f16 or 8-bit step. In the q8_0 story that happens at position 25.
     [Fact]
-    public void Q8_0_story_start_matches_preview_without_flash_attention()
+    public void Q8_0_prefix_matches_preview_without_flash()
     {
         var run = _exports.Previews[(GgmlType.Q8_0, GgufPreviewMode.LlamaCpp)];
         using var llama = new LlamaCppModel(_exports.Path(GgmlType.Q8_0), flashAttention: false);
@@ -132,10 +132,10 @@ public sealed class GgufLlamaCppTests : IClassFixture<GgufLlamaCppTests.Exports>
         Assert.All(Enumerable.Range(0, 25), i => Assert.True(MaxDifference(logits[i], run.Logits[i]) < 1e-4, $"position {i}"));
     }
 
-    // Over the whole preview story, fed to llama.cpp token by token, llama.cpp picks the preview's token wherever the
-    // preview's best two logits are 0.1 or more apart; the logits differ by at most the size of the rounding noise
-    // itself (measured: q8_0 3 of 240 choices differ, at margins 0.075, 0.059, 0.002, largest difference 0.36;
-    // q4_0 2 of 266, at margins 0.007 and 0.001, largest difference 0.44).
+    // The whole preview story is fed to llama.cpp token by token. llama.cpp picks the preview's token wherever the
+    // preview's best two logits are 0.1 or more apart, and the logits differ by at most the size of the rounding
+    // noise itself. Measured for q8_0: 3 of 240 choices differ, at margins 0.075, 0.059 and 0.002, and the largest
+    // difference is 0.36. For q4_0: 2 of 266 differ, at margins 0.007 and 0.001, and the largest difference is 0.44.
     [Theory]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_0)]
@@ -153,7 +153,7 @@ public sealed class GgufLlamaCppTests : IClassFixture<GgufLlamaCppTests.Exports>
         Assert.True(Enumerable.Range(0, run.Sequence.Count).Max(i => MaxDifference(logits[i], run.Logits[i])) < 0.5);
     }
 
-    // A free-running greedy story stays equal only until the first near tie flips; from there the two stories part.
+    // A free-running greedy story stays equal only until the first near tie flips. From there the two stories part.
     // Measured with llama.cpp's default flash attention: q8_0 agrees with the f32 story for 110 tokens, with the
     // weights-only preview for 277 and with the llama-cpp preview for 67; q4_0 for 23, 150 and 150.
     [Theory]
