@@ -8,6 +8,10 @@ namespace SharpTune.Export;
 /// (<c>type_k</c> and <c>type_v</c> default to f16), and the score and value products run as f16 by f16
 /// products, so the queries and the softmax weights are rounded to f16 before them.
 /// </summary>
+/// <remarks>
+/// NOTE: this is llama.cpp's path without flash attention. With flash attention, its default on the CPU, llama.cpp
+/// adds the weighted values in an f16 running sum one key at a time, which this class does not reproduce.
+/// </remarks>
 public sealed class F16AttentionRounding : IAttentionRounding
 {
     public Tensor Query(Tensor queries) => ToF16AndBack(queries);
