@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SharpTune.Export;
 
 /// <summary>
-/// llama.cpp's default attention numerics on the CPU: keys and values stored in an f16 KV cache
+/// llama.cpp's attention numerics on the CPU without flash attention: keys and values stored in an f16 KV cache
 /// (<c>type_k</c> and <c>type_v</c> default to f16), and the score and value products run as f16 by f16
 /// products, so the queries and the softmax weights are rounded to f16 before them.
 /// </summary>

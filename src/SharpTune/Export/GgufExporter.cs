@@ -32,10 +32,13 @@ public static class GgufExporter
         AtomicFile.Write(outputPath, writer.Write);
     }
 
+    /// <summary>Whether the architecture of <paramref name="config"/> has a GGUF layout here (Llama and Mistral).</summary>
+    public static bool Supports(ModelConfig config) => config.Architecture is "LlamaForCausalLM" or "MistralForCausalLM";
+
     /// <summary>Rejects a model whose architecture has no GGUF layout here, naming its config.json.</summary>
     public static void CheckArchitecture(ModelConfig config, string modelDir)
     {
-        if (config.Architecture is not ("LlamaForCausalLM" or "MistralForCausalLM"))
+        if (!Supports(config))
             throw new SharpTuneInputException(
                 $"{Path.Combine(modelDir, "config.json")}: GGUF export supports LlamaForCausalLM and MistralForCausalLM, not {config.Architecture}; export with --format hf instead");
     }

@@ -15,7 +15,7 @@ public enum GgufPreviewMode
     /// The weights, and the activations as llama.cpp's CPU backend rounds them: the input of every matrix product
     /// to the weight's <c>vec_dot_type</c> (q8_0 blocks for q8_0 and q4_0 weights, f16 for f16 weights), keys and
     /// values to f16 as its default KV cache stores them, and queries and attention weights to f16 as its f16
-    /// attention products read them.
+    /// attention products read them when flash attention is off (see <see cref="F16AttentionRounding"/>).
     /// </summary>
     LlamaCpp,
 }
@@ -37,6 +37,8 @@ public static class GgufPreview
     {
         if (model.DType != ScalarType.Float32)
             throw new ArgumentException($"a GGUF preview needs float32 weights, not {model.DType}", nameof(model));
+        if (!GgufExporter.Supports(model.Config))
+            throw new ArgumentException($"{model.Config.Architecture} has no GGUF layout, so it has no GGUF preview", nameof(model));
 
         using (no_grad())
         {
