@@ -29,7 +29,7 @@ public static class GgufPreview
 {
     /// <summary>
     /// Rounds <paramref name="model"/> (float32, LoRA layers merged) in place as a GGUF file of
-    /// <paramref name="type"/> holds it; with <see cref="GgufPreviewMode.LlamaCpp"/> also wraps its projections,
+    /// <paramref name="type"/> stores it; with <see cref="GgufPreviewMode.LlamaCpp"/> also wraps its projections,
     /// output head and attention to round activations. The model is then for generation only: export it from
     /// the original weights.
     /// </summary>
