@@ -1,3 +1,4 @@
+using SharpTune.Export;
 using SharpTune.Mechanisms;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
@@ -18,6 +19,29 @@ public sealed class LoadedModel : IDisposable
         var model = PretrainedModel.Load(modelDir, ScalarType.Float32, CPU);
         if (adapterDir is not null)
             AdapterFolder.Load(model, adapterDir);
+        if (device.type != DeviceType.CPU)
+            model.to(device);
+        model.eval();
+        return new LoadedModel { Model = model, Tokenizer = HfTokenizer.Load(modelDir) };
+    }
+
+    /// <summary>
+    /// Loads the model with the adapter merged, as <c>sharptune export</c> does, and rounds it as a GGUF file of
+    /// <paramref name="type"/> computes in llama.cpp (see <see cref="GgufPreview"/>).
+    /// </summary>
+    public static LoadedModel LoadGgufPreview(string modelDir, string? adapterDir, Device device, GgmlType type, GgufPreviewMode mode)
+    {
+        var model = ModelExport.LoadMerged(modelDir, adapterDir);
+        try
+        {
+            GgufExporter.CheckArchitecture(model.Config, modelDir);
+            GgufPreview.Apply(model, type, mode);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         if (device.type != DeviceType.CPU)
             model.to(device);
         model.eval();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SharpTune.ChatTemplates;
 using SharpTune.Data;
+using SharpTune.Export;
 using SharpTune.Generation;
 using SharpTune.Runtime;
 
@@ -38,10 +39,23 @@ public static class GenerateCommand
         var topK = new Option<int>("--top-k") { Description = "Sample only from the k most likely tokens; 0 disables.", DefaultValueFactory = _ => 0 };
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling probability mass; 1 disables.", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<long>("--seed") { Description = "Random seed for sampling.", DefaultValueFactory = _ => 0 };
+        var previewGguf = new Option<string?>("--preview-gguf")
+        {
+            Description = "Generate as a GGUF export with this --dtype computes in llama.cpp: weights rounded as the file stores them "
+                + "(adapter merged first), to check a quantized export before deploying it.",
+        };
+        previewGguf.AcceptOnlyFromAmong([.. ExportDtype.Names]);
+        var previewNumerics = new Option<string?>("--preview-numerics")
+        {
+            Description = "With --preview-gguf. llama-cpp (default): also round activations as llama.cpp's CPU backend does "
+                + "(8-bit blocks before q8_0 and q4_0 products, f16 KV cache and attention). weights: round only the weights.",
+        };
+        previewNumerics.AcceptOnlyFromAmong("llama-cpp", "weights");
 
         var command = new Command("generate", "Generate a completion for a prompt.")
         {
-            model, adapter, prompt, promptIds, printIds, chat, template, maxNewTokens, temperature, topK, topP, seed, device,
+            model, adapter, prompt, promptIds, printIds, chat, template, maxNewTokens, temperature, topK, topP, seed,
+            previewGguf, previewNumerics, device,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -73,7 +87,14 @@ public static class GenerateCommand
                 throw new SharpTuneInputException("--chat and --template alpaca both format the prompt; use one of them");
 
             var modelDir = parse.GetRequiredValue(model);
-            using var loaded = LoadedModel.Load(modelDir, parse.GetValue(adapter), DeviceSelector.Resolve(parse.GetValue(device)!));
+            if (parse.GetValue(previewNumerics) is not null && parse.GetValue(previewGguf) is null)
+                throw new SharpTuneInputException("--preview-numerics applies only to a GGUF preview; add --preview-gguf with the export's --dtype, such as q8_0");
+
+            var deviceValue = DeviceSelector.Resolve(parse.GetValue(device)!);
+            using var loaded = parse.GetValue(previewGguf) is string previewType
+                ? LoadedModel.LoadGgufPreview(modelDir, parse.GetValue(adapter), deviceValue, ExportDtype.ToGgml(previewType),
+                    parse.GetValue(previewNumerics) == "weights" ? GgufPreviewMode.Weights : GgufPreviewMode.LlamaCpp)
+                : LoadedModel.Load(modelDir, parse.GetValue(adapter), deviceValue);
             if (options.StopIds.Count == 0)
                 options = options with { StopIds = loaded.Tokenizer.StopIds };
 

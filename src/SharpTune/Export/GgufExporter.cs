@@ -23,15 +23,24 @@ public static class GgufExporter
     public static void Export(LlamaForCausalLM model, string modelDir, string outputPath, GgmlType type, ILogger? logger = null)
     {
         var config = model.Config;
-        if (config.Architecture is not ("LlamaForCausalLM" or "MistralForCausalLM"))
-            throw new SharpTuneInputException(
-                $"{Path.Combine(modelDir, "config.json")}: GGUF export supports LlamaForCausalLM and MistralForCausalLM, not {config.Architecture}; export with --format hf instead");
+        CheckArchitecture(config, modelDir);
 
         var writer = new GgufWriter();
         AddModelMetadata(writer, config, modelDir, type);
         AddTokenizerMetadata(writer, config, modelDir, logger);
         AddTensors(writer, model, type, logger);
         AtomicFile.Write(outputPath, writer.Write);
+    }
+
+    /// <summary>Whether the architecture of <paramref name="config"/> has a GGUF layout here (Llama and Mistral).</summary>
+    public static bool Supports(ModelConfig config) => config.Architecture is "LlamaForCausalLM" or "MistralForCausalLM";
+
+    /// <summary>Rejects a model whose architecture has no GGUF layout here, naming its config.json.</summary>
+    public static void CheckArchitecture(ModelConfig config, string modelDir)
+    {
+        if (!Supports(config))
+            throw new SharpTuneInputException(
+                $"{Path.Combine(modelDir, "config.json")}: GGUF export supports LlamaForCausalLM and MistralForCausalLM, not {config.Architecture}; export with --format hf instead");
     }
 
     /// <summary>llama.cpp's <c>general.file_type</c> value (enum llama_ftype) for a file mostly of <paramref name="type"/>.</summary>
@@ -44,6 +53,15 @@ public static class GgufExporter
         GgmlType.BF16 => 32,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unsupported ggml type"),
     };
+
+    /// <summary>
+    /// The type a tensor of <paramref name="shape"/> gets in a file of <paramref name="type"/>: f32 for 1-D tensors
+    /// (norms, biases), f16 for a matrix whose rows do not split into 32-value blocks, else <paramref name="type"/>.
+    /// </summary>
+    public static GgmlType StoredType(long[] shape, GgmlType type) =>
+        shape.Length == 1 ? GgmlType.F32
+        : GgmlQuantizer.Fits(type, shape[^1]) ? type
+        : GgmlType.F16;
 
     static void AddModelMetadata(GgufWriter writer, ModelConfig config, string modelDir, GgmlType type)
     {
@@ -131,13 +149,10 @@ public static class GgufExporter
             var name = GgufTensorNames.Map(hfName)
                 ?? throw new InvalidOperationException($"parameter '{hfName}' has no GGUF name; merge LoRA layers before exporting");
             var shape = parameter.shape;
-            var tensorType = shape.Length == 1 ? GgmlType.F32 : type;
-            if (!GgmlQuantizer.Fits(tensorType, shape[^1]))
-            {
+            var tensorType = StoredType(shape, type);
+            if (shape.Length > 1 && tensorType != type)
                 logger?.LogInformation("{Tensor}: rows of {Columns} values do not split into blocks of {Block}; stored as f16",
                     name, shape[^1], GgmlQuantizer.BlockSize);
-                tensorType = GgmlType.F16;
-            }
 
             int? permuteHeads = hfName.Contains(".self_attn.q_proj.") ? config.NumAttentionHeads
                 : hfName.Contains(".self_attn.k_proj.") ? config.NumKeyValueHeads

@@ -10,9 +10,13 @@ public sealed class LlamaCppModel : IDisposable
     readonly LLamaWeights _weights;
     readonly LLamaContext _context;
 
-    public LlamaCppModel(string ggufPath)
+    public LlamaCppModel(string ggufPath, bool flashAttention = true)
     {
-        var parameters = new ModelParams(ggufPath) { ContextSize = 512, GpuLayerCount = 0, Threads = 1, BatchThreads = 1 };
+        var parameters = new ModelParams(ggufPath)
+        {
+            ContextSize = 512, GpuLayerCount = 0, Threads = 1, BatchThreads = 1,
+            FlashAttention = flashAttention,
+        };
         _weights = LLamaWeights.LoadFromFile(parameters);
         _context = _weights.CreateContext(parameters);
     }
@@ -48,6 +52,24 @@ public sealed class LlamaCppModel : IDisposable
             batch.Add((int)next, position++, LLamaSeqId.Zero, logits: true);
         }
         return output;
+    }
+
+    /// <summary>Logits at every position of <paramref name="ids"/>, fed one token per decode call.</summary>
+    public float[][] TeacherForcedLogits(IReadOnlyList<long> ids)
+    {
+        _context.NativeHandle.MemoryClear();
+        var batch = new LLamaBatch();
+        var rows = new float[ids.Count][];
+        for (int i = 0; i < ids.Count; i++)
+        {
+            batch.Clear();
+            batch.Add((int)ids[i], i, LLamaSeqId.Zero, logits: true);
+            var status = _context.Decode(batch);
+            if (status != DecodeResult.Ok)
+                throw new InvalidOperationException($"llama_decode failed: {status}");
+            rows[i] = _context.NativeHandle.GetLogitsIth(0).ToArray();
+        }
+        return rows;
     }
 
     static long ArgMax(Span<float> logits)

@@ -26,6 +26,9 @@ public sealed class LlamaAttention : ProjectionHost
     /// <summary>Trained key/value positions that every query attends (prefix tuning), or null.</summary>
     public IKeyValuePrefix? Prefix { get; set; }
 
+    /// <summary>Rounding of queries, cached keys and values, and attention weights as a runtime computes them, or null.</summary>
+    public IAttentionRounding? Rounding { get; set; }
+
     public LlamaAttention(ModelConfig config, ScalarType dtype) : base(nameof(LlamaAttention))
     {
         this.config = config;
@@ -103,6 +106,13 @@ public sealed class LlamaAttention : ProjectionHost
             k = RotaryEmbedding.Apply(k, cos, sin);
         }
 
+        if (Rounding is not null)
+        {
+            q = Rounding.Query(q);
+            k = Rounding.KeyValue(k);
+            v = Rounding.KeyValue(v);
+        }
+
         if (cache is not null)
             (k, v) = cache.Append(layerIndex, k, v);                                         // [b, kv_heads, past+s, d]
 
@@ -116,8 +126,8 @@ public sealed class LlamaAttention : ProjectionHost
             v = v.repeat_interleave(heads / kvHeads, dim: 1);
         }
 
-        var attended = config.AttnLogitSoftcapping is double cap
-            ? SoftCappedAttention(q, k, v, mask, cap)
+        var attended = config.AttnLogitSoftcapping is not null || Rounding is not null
+            ? ExplicitAttention(q, k, v, mask)
             : ScaledAttention(q, k, v, mask);
         var merged = attended.transpose(1, 2).reshape(batch, seq, heads * headDim);           // [b, s, heads·d]
         return projections[names.Output].forward(merged).MoveToOuterDisposeScope();
@@ -131,18 +141,22 @@ public sealed class LlamaAttention : ProjectionHost
         return functional.scaled_dot_product_attention(q, k, v, mask.Mask, 0.0, mask.IsCausal);
     }
 
-    // Gemma 2: scores = cap · tanh(q·kᵀ · scale / cap), then the mask, then softmax in float32.
-    Tensor SoftCappedAttention(Tensor q, Tensor k, Tensor v, AttentionMask mask, double cap)
+    // scores = q·kᵀ · scale, soft-capped as cap · tanh(scores / cap) for Gemma 2, then the mask, then softmax in
+    // float32; the weights pass through Rounding before they meet the values.
+    Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, AttentionMask mask)
     {
         double scale = config.AttentionScale ?? 1.0 / Math.Sqrt(headDim);
         var scores = q.matmul(k.transpose(-2, -1)) * scale;                                  // [b, heads, q, k]
-        scores = (scores / cap).tanh() * cap;
+        if (config.AttnLogitSoftcapping is double cap)
+            scores = (scores / cap).tanh() * cap;
         long queries = q.shape[2], keys = k.shape[2];
         var allowed = mask.Mask ?? (mask.IsCausal
             ? ones(queries, keys, dtype: ScalarType.Bool, device: q.device).tril(keys - queries)
             : ones(queries, keys, dtype: ScalarType.Bool, device: q.device));
         scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
         var weights = functional.softmax(scores.to(ScalarType.Float32), -1).to(q.dtype);
+        if (Rounding is not null)
+            weights = Rounding.Weights(weights);
         return weights.matmul(v);                                                              // [b, heads, q, d]
     }
 }

@@ -19,6 +19,12 @@ public sealed class LlamaForCausalLM : nn.Module
 
     public ModelConfig Config { get; }
 
+    /// <summary>
+    /// Optional rounding of the hidden states that enter the output head, as a deployment runtime computes them
+    /// (see <see cref="Export.GgufPreview"/>); null leaves them exact.
+    /// </summary>
+    public Func<Tensor, Tensor>? HeadInputRounding { get; set; }
+
     public LlamaForCausalLM(ModelConfig config, ScalarType dtype = ScalarType.Float32) : base(nameof(LlamaForCausalLM))
     {
         TorchRuntime.EnsureLoaded();
@@ -51,11 +57,13 @@ public sealed class LlamaForCausalLM : nn.Module
     /// <summary>Applies the output head to hidden states <c>[..., hidden]</c>, with Gemma 2's logit soft-capping when set.</summary>
     public Tensor ProjectToVocabulary(Tensor hidden)
     {
-        var logits = lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
-        if (Config.FinalLogitSoftcapping is not double cap)
-            return logits;
         using var scope = NewDisposeScope();
-        return ((logits / cap).tanh() * cap).MoveToOuterDisposeScope();
+        if (HeadInputRounding is not null)
+            hidden = HeadInputRounding(hidden);
+        var logits = lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.embed_tokens.weight!);
+        if (Config.FinalLogitSoftcapping is double cap)
+            logits = (logits / cap).tanh() * cap;
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <summary>
