@@ -92,9 +92,9 @@ public static class RecordReader
     {
         if (value.ValueKind != JsonValueKind.Object && !(allowStrings && value.ValueKind == JsonValueKind.String))
         {
-            throw SharpTuneInputException.At(path, line, null,
-                $"expected a JSON object, found {RecordFields.Describe(value.ValueKind)}; " +
-                "each record must be an object such as {\"text\": \"...\"}");
+            throw SharpTuneInputException.At(path, line, null, allowStrings
+                ? $"expected a JSON object or string, found {RecordFields.Describe(value.ValueKind)}; each record must be an object such as {{\"prompt\": \"...\"}} or a string"
+                : $"expected a JSON object, found {RecordFields.Describe(value.ValueKind)}; each record must be an object such as {{\"text\": \"...\"}}");
         }
         return new JsonRecord(value, new RecordSource(path, line));
     }
