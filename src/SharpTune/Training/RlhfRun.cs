@@ -3,9 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SharpTune.Data;
 using SharpTune.Generation;
-using SharpTune.Mechanisms.Lora;
 using SharpTune.Models;
-using SharpTune.Models.Safetensors;
 using SharpTune.Objectives.Rl;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
@@ -21,9 +19,6 @@ namespace SharpTune.Training;
 /// </summary>
 public static class RlhfRun
 {
-    /// <summary>File name of PPO's value head, saved beside the adapter or model weights.</summary>
-    public const string ValueHeadFile = "value_head.safetensors";
-
     public static RunSummary Execute(Recipe recipe, bool resume, bool overwrite, ILogger logger,
         IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
@@ -99,13 +94,7 @@ public static class RlhfRun
         if (result.Interrupted)
             return new RunSummary(runDir, result, parameters, null, clock.Elapsed);
 
-        var artifactDir = Path.Combine(runDir, loraOptions is not null ? "adapter" : "model");
-        if (loraOptions is not null)
-            PeftAdapter.Save(model, loraOptions, artifactDir, recipe.Model);
-        else
-            PretrainedModel.Save(model, artifactDir, recipe.Model);
-        if (valueHead is not null)
-            SafetensorsWriter.Save(Path.Combine(artifactDir, ValueHeadFile), valueHead.Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
+        PolicyArtifact.Save(model, loraOptions, runDir, recipe.Model, valueHead?.Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
 
         var records = MetricsLog.Read(metricsPath);
         var summary = new JsonObject

@@ -43,7 +43,7 @@ public sealed class RlhfRecipeRunTests(ITestOutputHelper output) : IDisposable
         Assert.All(records, r => Assert.True(r.ContainsKey("value_loss") && r.ContainsKey("entropy") && r.ContainsKey("clip_fraction")));
         Assert.True(last > first + 0.4, $"mean reward {first:F3} -> {last:F3} should rise by more than 0.4");
         Assert.InRange(maxKl, 0, MaxKl);
-        Assert.True(File.Exists(Path.Combine(dir, "run", "adapter", RlhfRun.ValueHeadFile)));
+        Assert.True(File.Exists(Path.Combine(dir, "run", "adapter", PolicyArtifact.ValueHeadFile)));
     }
 
     [Fact]
