@@ -54,6 +54,16 @@ internal static class RlSection
         if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
             throw values.Error("mechanism", values.SourceOf("mechanism"),
                 $"objective rlhf supports mechanism full or lora; use one of them instead of {RecipeEnum.ToYaml(recipe.Mechanism)}");
+        if (recipe.Precision is not (PrecisionKind.Fp32 or PrecisionKind.Bf16))
+            throw values.Error("precision", values.SourceOf("precision"),
+                $"objective rlhf supports precision fp32 or bf16; use one of them instead of {RecipeEnum.ToYaml(recipe.Precision)}");
+        if (recipe.FromScratch)
+            throw values.Error("from_scratch", values.SourceOf("from_scratch"), "objective rlhf tunes a pretrained policy; remove from_scratch or set false");
+        if (recipe.Data.Eval is not null || recipe.Data.EvalFraction > 0)
+        {
+            var key = recipe.Data.Eval is not null ? "data.eval" : "data.eval_fraction";
+            throw values.Error(key, values.SourceOf(key), "objective rlhf has no evaluation set, because each step reports the reward of fresh samples; remove the key");
+        }
         if (rl.Reward == RewardKind.WordCount && rl.RewardWord is null)
             throw values.Missing("rl.reward_word", "cat");
         if (rl.RewardWord is string word && (word.Trim().Length == 0 || word.Any(char.IsWhiteSpace)))

@@ -87,7 +87,7 @@ public static class RlhfRun
                     step + 1, last.Reward, last.Kl, last.Entropy, last.ClipFraction, last.ResponseLength,
                     last.ValueLoss is double v ? $", value_loss {v:F4}" : "", lr);
             }
-            double tokensPerSecond = rl.RolloutBatchSize * rl.NumGenerations * last.ResponseLength / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
+            double tokensPerSecond = last.Tokens / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(step + 1, totalSteps, epoch, last.Loss, lr, last.GradNorm, tokensPerSecond, clock.Elapsed, null, logging));
         }
         var result = new TrainingResult(step, totalSteps, last?.Loss, null, Interrupted: step < totalSteps);

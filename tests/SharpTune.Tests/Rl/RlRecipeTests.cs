@@ -49,6 +49,9 @@ public class RlRecipeTests
     [InlineData("rl.lam=2", "rl.lam: 2 is out of range; set a number >= 0 and <= 1")]
     [InlineData("rl.algorithm=ppg", "rl.algorithm: 'ppg' is not allowed; use one of: ppo, grpo, rloo")]
     [InlineData("mechanism=prefix", "mechanism: objective rlhf supports mechanism full or lora; use one of them instead of prefix")]
+    [InlineData("precision=fp16", "precision: objective rlhf supports precision fp32 or bf16; use one of them instead of fp16")]
+    [InlineData("data.eval_fraction=0.1", "data.eval_fraction: objective rlhf has no evaluation set")]
+    [InlineData("from_scratch=true", "from_scratch: objective rlhf tunes a pretrained policy")]
     [InlineData("training.max_steps=null", "training.max_steps: a value is required")]
     [InlineData("training.gradient_accumulation_steps=2", "training.gradient_accumulation_steps: objective rlhf takes one optimizer step per minibatch")]
     public void InvalidValue_NamesKeyAndFix(string setting, string expected)

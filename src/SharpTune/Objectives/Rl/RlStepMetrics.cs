@@ -16,8 +16,9 @@ namespace SharpTune.Objectives.Rl;
 /// <param name="Loss">The minimised loss: policy loss plus GRPO's KL term or PPO's weighted value loss.</param>
 /// <param name="GradNorm">Global gradient norm before clipping.</param>
 /// <param name="KlCoef">The KL coefficient in use: PPO's and RLOO's reward penalty, or GRPO's β.</param>
+/// <param name="Tokens">Response tokens sampled in the step.</param>
 public sealed record RlStepMetrics(double Reward, double Kl, double Entropy, double ResponseLength, double ClipFraction,
-    double PolicyLoss, double? ValueLoss, double Loss, double GradNorm, double KlCoef)
+    double PolicyLoss, double? ValueLoss, double Loss, double GradNorm, double KlCoef, long Tokens)
 {
     public JsonObject ToJson(int step, double learningRate)
     {

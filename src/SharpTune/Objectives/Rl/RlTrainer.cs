@@ -95,7 +95,8 @@ public sealed class RlTrainer : IDisposable
             ValueLoss: valueHead is null ? null : updates.Average(u => u.Value!.Value),
             Loss: updates.Average(u => u.Loss),
             GradNorm: updates.Average(u => u.GradNorm),
-            KlCoef: rl.Algorithm == RlAlgorithm.Grpo ? rl.Beta : klCoef);
+            KlCoef: rl.Algorithm == RlAlgorithm.Grpo ? rl.Beta : klCoef,
+            Tokens: rollout.ResponseLengths.Sum());
     }
 
     (double Policy, double? Value, double Loss, double Clip, double GradNorm) Update(RolloutBatch rollout, int[] rows, ResponseScores old,
