@@ -90,9 +90,12 @@ public static class RlhfRun
             double tokensPerSecond = last.Tokens / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
             progress?.Report(new TrainingProgress(step + 1, totalSteps, epoch, last.Loss, lr, last.GradNorm, tokensPerSecond, clock.Elapsed, null, logging));
         }
-        var result = new TrainingResult(step, totalSteps, last?.Loss, null, Interrupted: step < totalSteps);
+        var result = new TrainingResult(step, totalSteps, last?.Loss, null, Interrupted: step < totalSteps, Resumable: false);
         if (result.Interrupted)
+        {
+            logger.LogWarning("Interrupted at step {Step}; RLHF runs keep no checkpoint, so {OutputDir} is unchanged", step, recipe.OutputDir);
             return new RunSummary(runDir, result, parameters, null, clock.Elapsed);
+        }
 
         PolicyArtifact.Save(model, loraOptions, runDir, recipe.Model, valueHead?.Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
 

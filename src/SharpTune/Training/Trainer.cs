@@ -14,7 +14,13 @@ using static TorchSharp.torch;
 namespace SharpTune.Training;
 
 /// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
-public sealed record TrainingResult(int Steps, int TotalSteps, double? LastLoss, double? EvalLoss, bool Interrupted);
+/// <param name="Steps">Optimizer steps done, counting those before a resume.</param>
+/// <param name="TotalSteps">Optimizer steps the run was set to do.</param>
+/// <param name="LastLoss">Loss of the last step, or null before the first.</param>
+/// <param name="EvalLoss">The last evaluation loss, or null without evaluation data.</param>
+/// <param name="Interrupted">Whether cancellation stopped the run before <paramref name="TotalSteps"/>.</param>
+/// <param name="Resumable">Whether an interrupted run left a checkpoint that <c>--resume</c> continues from.</param>
+public sealed record TrainingResult(int Steps, int TotalSteps, double? LastLoss, double? EvalLoss, bool Interrupted, bool Resumable = true);
 
 /// <summary>
 /// The training loop shared by every objective: micro-batches, gradient accumulation, clipping, AdamW,

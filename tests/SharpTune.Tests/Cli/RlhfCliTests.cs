@@ -25,6 +25,20 @@ public sealed class RlhfCliTests : IDisposable
     }
 
     [Fact]
+    public void Interrupted_LeavesNoOutputAndSaysSo()
+    {
+        var recipe = Path.Combine(TestPaths.RepoRoot, "examples", "rlhf", "grpo-word-count.yaml");
+        var output = Path.Combine(dir, "out");
+
+        var train = CliProcess.RunUntil(dir, ["train", recipe, "--set", $"output_dir={output}"],
+            line => line.StartsWith("step 1/", StringComparison.Ordinal));
+
+        Assert.Equal(130, train.ExitCode);
+        Assert.Contains("without a checkpoint; run again to start over.", train.Stderr);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void BadPromptFile_ExitsTwoNamingTheLine()
     {
         var prompts = Path.Combine(dir, "prompts.jsonl");

@@ -11,6 +11,8 @@ namespace SharpTune.Objectives.Rl;
 /// All responses of a batch decode together: each step runs the whole left-padded batch without a KV cache, because
 /// the segment mask that hides left padding works only without one. For the short responses of RLHF on a small
 /// model, one batched pass per token costs less than one cached pass per token and response.
+/// NOTE: each pass recomputes the whole sequence, so long responses on a large model would want a batched KV cache
+/// that supports left padding.
 /// </remarks>
 public static class Rollout
 {
