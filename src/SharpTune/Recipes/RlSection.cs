@@ -51,6 +51,8 @@ internal static class RlSection
         var rl = recipe.Rl;
         if (recipe.Objective != ObjectiveKind.Rlhf)
             return;
+        // NOTE: the reference of an adapter mechanism is the model with its adapter switched off, and only LoRA can
+        // switch off yet (LoraModel.DisableAdapters); ReFT and the other adapters would need the same.
         if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
             throw values.Error("mechanism", values.SourceOf("mechanism"),
                 $"objective rlhf supports mechanism full or lora; use one of them instead of {RecipeEnum.ToYaml(recipe.Mechanism)}");

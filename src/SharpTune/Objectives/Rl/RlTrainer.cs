@@ -14,8 +14,8 @@ namespace SharpTune.Objectives.Rl;
 /// one optimizer step each.
 /// </summary>
 /// <remarks>
-/// The policy stays in eval mode, so dropout is off: the log-probabilities of the update then match those of the
-/// rollout exactly at the first minibatch, as TRL's PPO and GRPO trainers arrange by disabling dropout.
+/// The policy stays in eval mode, so dropout is off. The first minibatch's log-probabilities then match the
+/// rollout's up to rounding, and the ratio starts at 1 as PPO assumes.
 /// </remarks>
 public sealed class RlTrainer : IDisposable
 {
