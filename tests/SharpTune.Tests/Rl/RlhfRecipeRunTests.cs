@@ -16,7 +16,7 @@ public sealed class RlhfRecipeRunTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    // A response holds at most 16 tokens. 20 nats per response is about 1.25 nats per token: far from the
+    // A response has at most 16 tokens. 20 nats per response is about 1.25 nats per token: far from the
     // reference, yet well short of the collapse of an unpenalised run, whose KL kept climbing past 30.
     const double MaxKl = 20;
 

@@ -42,7 +42,7 @@ public sealed class RlhfShortRunTests : IDisposable
         var records = MetricsLog.Read(Path.Combine(dir, "run", "metrics.jsonl"));
 
         // Before the first update the policy is the frozen copy, so the KL is exactly 0. One epoch in one minibatch
-        // sees the rollout's own policy, so every ratio is 1 and nothing is clipped.
+        // updates the policy that sampled, so every ratio is 1 up to rounding and nothing is clipped.
         Assert.Equal(0.0, records[0]["kl"]!.GetValue<double>());
         Assert.Equal(0.0, records[0]["clip_fraction"]!.GetValue<double>());
         // KL 0 is below target 6 by more than 20%, so β shrinks by 0.2·8/10000 of itself after the 8 responses of step 1.

@@ -6,7 +6,7 @@ namespace SharpTune.Objectives.Rl;
 /// </summary>
 public static class GroupAdvantages
 {
-    /// <summary>The ε of GRPO's normalisation, TRL's value; it keeps a group of equal rewards at advantage 0.</summary>
+    /// <summary>The ε of GRPO's normalisation, TRL's value. It keeps a group of equal rewards at advantage 0.</summary>
     public const double GrpoEpsilon = 1e-4;
 
     /// <summary>

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace SharpTune.Objectives.Rl;
 
 /// <summary>
-/// The clipped losses of PPO (Schulman et al., 2017) over response tokens. Every input is <c>[n, T]</c>;
-/// <c>weights</c> sets how tokens average: <see cref="TokenMean"/> or <see cref="SequenceMean"/>.
+/// The clipped losses of PPO (Schulman et al., 2017) over response tokens. Every input is <c>[n, T]</c>. Per-token
+/// terms are summed with weights from <see cref="TokenMean"/> or <see cref="SequenceMean"/>, which set how tokens average.
 /// </summary>
 public static class PpoLoss
 {

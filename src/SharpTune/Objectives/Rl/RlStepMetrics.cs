@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace SharpTune.Objectives.Rl;
 
 /// <summary>
-/// What one RLHF step measured. Reward, KL, entropy and length are over the rollout (the policy before the
-/// update); losses, clip fractions and the gradient norm are means over the step's minibatch updates.
+/// What one RLHF step measured. Reward, KL, entropy and length describe the rollout, sampled before the update.
+/// Losses, the clip fraction and the gradient norm are means over the step's minibatch updates.
 /// </summary>
 /// <param name="Reward">Mean score of the rollout's responses.</param>
 /// <param name="Kl">Mean over responses of Σt k1, the KL to the reference per response, as TRL logs <c>objective/kl</c>.</param>

@@ -63,7 +63,7 @@ public static class Rollout
             policy.train(wasTraining);
         }
 
-        // A stop token stays in the response (TRL keeps the EOS): the policy chose to stop there, and that choice is trained too.
+        // A stop token stays in the response, because the policy chose to stop there and that choice is trained too.
         var texts = generated.Select((ids, row) =>
             TextCompletion.Decode(tokenizer, rowPrompts[row], ids.Where(id => !stopIds.Contains(id)).ToList())).ToList();
         return RolloutBatch.Create(rowPrompts, generated, rowTexts, texts, padId);

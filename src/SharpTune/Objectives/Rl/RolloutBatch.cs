@@ -21,7 +21,7 @@ public sealed record RolloutBatch(Tensor InputIds, Tensor PositionIds, Tensor Se
 {
     public int Count => ResponseLengths.Count;
 
-    /// <summary>The rows at <paramref name="rows"/>, as a new batch; the texts are not carried.</summary>
+    /// <summary>Copies the rows at <paramref name="rows"/> into a new batch without their texts.</summary>
     public RolloutBatch Select(IReadOnlyList<int> rows)
     {
         using var index = tensor(rows.Select(r => (long)r).ToArray());
@@ -30,7 +30,7 @@ public sealed record RolloutBatch(Tensor InputIds, Tensor PositionIds, Tensor Se
             rows.Select(r => ResponseLengths[r]).ToArray(), [], []);
     }
 
-    /// <summary>Lays out prompt and response ids; <paramref name="padId"/> fills the padding.</summary>
+    /// <summary>Lays out prompt and response ids, with <paramref name="padId"/> in the padding.</summary>
     public static RolloutBatch Create(IReadOnlyList<IReadOnlyList<long>> promptIds, IReadOnlyList<IReadOnlyList<long>> responseIds,
         IReadOnlyList<string> prompts, IReadOnlyList<string> responses, long padId)
     {

@@ -6,7 +6,7 @@ namespace SharpTune.Objectives.Rl;
 
 /// <summary>
 /// The frozen reference policy πref of the KL term. With LoRA it is the policy with its adapters disabled, which
-/// is exactly the base model, so no second copy is held; with full fine-tuning it is a frozen copy of the start.
+/// is exactly the base model, so no second copy is held. With full fine-tuning it is a frozen copy of the start.
 /// </summary>
 public sealed class RolloutReference(LlamaForCausalLM? frozenCopy)
 {
