@@ -49,7 +49,9 @@ public static class TrainingDisplay
         var after = r.EvalLoss is double a ? $"{a:F4}" : "n/a";
         if (r.Interrupted)
         {
-            Console.Error.WriteLine(r.Steps > 0
+            Console.Error.WriteLine(r.Steps > 0 && !r.Resumable
+                ? $"Stopped at step {r.Steps}/{r.TotalSteps} without a checkpoint; run again to start over."
+                : r.Steps > 0
                 ? $"Stopped at step {r.Steps}/{r.TotalSteps}; continue with --resume."
                 : "Stopped before the first step, so no checkpoint was written; run again without --resume.");
             return;

@@ -9,14 +9,17 @@ namespace SharpTune.Data;
 /// </summary>
 public static class RecordReader
 {
-    /// <summary>Reads every record of <paramref name="path"/> with the line where it starts.</summary>
+    /// <summary>
+    /// Reads every record of <paramref name="path"/> with the line where it starts. With <paramref name="allowStrings"/>
+    /// a record may also be a bare JSON string, as in a list of prompts.
+    /// </summary>
     /// <exception cref="SharpTuneInputException">The file is missing, empty, or contains invalid JSON or a non-object record.</exception>
-    public static IReadOnlyList<JsonRecord> Read(string path)
+    public static IReadOnlyList<JsonRecord> Read(string path, bool allowStrings = false)
     {
         if (!File.Exists(path))
             throw SharpTuneInputException.At(path, null, null, "data file not found; check the dataset path");
 
-        var records = StartsWithArray(path) ? ReadArray(path) : ReadJsonLines(path);
+        var records = StartsWithArray(path) ? ReadArray(path, allowStrings) : ReadJsonLines(path, allowStrings);
         if (records.Count == 0)
         {
             throw SharpTuneInputException.At(path, null, null,
@@ -25,7 +28,7 @@ public static class RecordReader
         return records;
     }
 
-    static List<JsonRecord> ReadJsonLines(string path)
+    static List<JsonRecord> ReadJsonLines(string path, bool allowStrings)
     {
         var records = new List<JsonRecord>();
         var lineNumber = 0;
@@ -48,12 +51,12 @@ public static class RecordReader
                     "each line of a JSON Lines file must be one complete JSON object, so fix or remove this line");
             }
 
-            records.Add(ToRecord(value, path, lineNumber));
+            records.Add(ToRecord(value, path, lineNumber, allowStrings));
         }
         return records;
     }
 
-    static List<JsonRecord> ReadArray(string path)
+    static List<JsonRecord> ReadArray(string path, bool allowStrings)
     {
         var bytes = File.ReadAllBytes(path);
         var json = bytes.AsSpan();
@@ -70,7 +73,7 @@ public static class RecordReader
             {
                 var line = lines.LineAt(json, (int)reader.TokenStartIndex);
                 using var document = JsonDocument.ParseValue(ref reader);
-                records.Add(ToRecord(document.RootElement.Clone(), path, line));
+                records.Add(ToRecord(document.RootElement.Clone(), path, line, allowStrings));
             }
             // The reader raises JsonException for content after the closing ']' or for a missing ']'.
             reader.Read();
@@ -85,13 +88,13 @@ public static class RecordReader
         return records;
     }
 
-    static JsonRecord ToRecord(JsonElement value, string path, int line)
+    static JsonRecord ToRecord(JsonElement value, string path, int line, bool allowStrings)
     {
-        if (value.ValueKind != JsonValueKind.Object)
+        if (value.ValueKind != JsonValueKind.Object && !(allowStrings && value.ValueKind == JsonValueKind.String))
         {
-            throw SharpTuneInputException.At(path, line, null,
-                $"expected a JSON object, found {RecordFields.Describe(value.ValueKind)}; " +
-                "each record must be an object such as {\"text\": \"...\"}");
+            throw SharpTuneInputException.At(path, line, null, allowStrings
+                ? $"expected a JSON object or string, found {RecordFields.Describe(value.ValueKind)}; each record must be an object such as {{\"prompt\": \"...\"}} or a string"
+                : $"expected a JSON object, found {RecordFields.Describe(value.ValueKind)}; each record must be an object such as {{\"text\": \"...\"}}");
         }
         return new JsonRecord(value, new RecordSource(path, line));
     }

@@ -26,11 +26,16 @@ public static class TextCompletion
         if (options.StopIds.Count == 0)
             options = options with { StopIds = tokenizer.StopIds };
         var generated = TextGenerator.Generate(model, promptIds, options);
+        return (Decode(tokenizer, promptIds, generated), generated);
+    }
+
+    /// <summary>Decodes the ids generated after <paramref name="promptIds"/> as decode(prompt + new) minus decode(prompt).</summary>
+    public static string Decode(HfTokenizer tokenizer, IReadOnlyList<long> promptIds, IReadOnlyList<long> generated)
+    {
         var promptText = tokenizer.Decode(promptIds);
         var fullText = tokenizer.Decode(promptIds.Concat(generated));
-        var completion = fullText.StartsWith(promptText, StringComparison.Ordinal)
+        return fullText.StartsWith(promptText, StringComparison.Ordinal)
             ? fullText[promptText.Length..]
             : tokenizer.Decode(generated);
-        return (completion, generated);
     }
 }

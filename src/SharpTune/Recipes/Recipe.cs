@@ -65,6 +65,9 @@ public sealed record Recipe
     /// <summary>Section <c>dpo</c>; used only when <see cref="Objective"/> is <see cref="ObjectiveKind.Dpo"/>.</summary>
     public DpoOptions Dpo { get; init; } = new();
 
+    /// <summary>Section <c>rl</c>; used only when <see cref="Objective"/> is <see cref="ObjectiveKind.Rlhf"/>.</summary>
+    public RlOptions Rl { get; init; } = new();
+
     /// <summary>Section <c>training</c>.</summary>
     public TrainingOptions Training { get; init; } = new();
 

@@ -24,6 +24,7 @@ internal static partial class RecipeBuilder
             Prefix = BuildPrefix(values),
             Head = BuildHead(values),
             Dpo = BuildDpo(values),
+            Rl = RlSection.Build(values),
             Training = BuildTraining(values),
         };
         values.EnsureAllRead();
@@ -31,6 +32,7 @@ internal static partial class RecipeBuilder
         CheckEvalSource(values, recipe);
         CheckClassify(values, recipe);
         CheckFourBitBase(values, recipe);
+        RlSection.Check(values, recipe);
         return recipe;
     }
 

@@ -26,6 +26,9 @@ public enum ObjectiveKind
 
     /// <summary>SimPO: a length-normalised, reference-free preference loss with a target margin.</summary>
     Simpo,
+
+    /// <summary>Reinforcement learning from a reward on sampled responses to prompts: PPO, GRPO or RLOO (section <c>rl</c>).</summary>
+    Rlhf,
 }
 
 /// <summary>Which parameters the run updates.</summary>

@@ -4,7 +4,7 @@ namespace SharpTune.Recipes;
 internal static class RecipeKeys
 {
     public static readonly IReadOnlyList<string> Sections =
-        ["data", "lora", "reft", "bitfit", "subtuning", "diff_pruning", "adapter", "prefix", "head", "dpo", "training"];
+        ["data", "lora", "reft", "bitfit", "subtuning", "diff_pruning", "adapter", "prefix", "head", "dpo", "rl", "training"];
 
     /// <summary>Every leaf key in the order <see cref="RecipeWriter"/> writes them.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -22,6 +22,10 @@ internal static class RecipeKeys
         "prefix.num_virtual_tokens", "prefix.prefix_projection", "prefix.encoder_hidden_size",
         "head.pooling", "head.hidden_size", "head.num_layers",
         "dpo.beta", "dpo.loss_type", "dpo.precompute_ref_log_probs", "dpo.simpo_gamma",
+        "rl.algorithm", "rl.reward", "rl.reward_word", "rl.reward_length_unit", "rl.reward_target_length",
+        "rl.rollout_batch_size", "rl.num_generations", "rl.max_new_tokens", "rl.temperature", "rl.top_k", "rl.top_p",
+        "rl.kl_coef", "rl.adaptive_kl", "rl.target_kl", "rl.kl_horizon", "rl.beta", "rl.gamma", "rl.lam",
+        "rl.cliprange", "rl.cliprange_value", "rl.vf_coef", "rl.ppo_epochs",
         "training.epochs", "training.max_steps", "training.batch_size", "training.gradient_accumulation_steps",
         "training.learning_rate", "training.lr_scheduler", "training.warmup_steps", "training.weight_decay",
         "training.max_grad_norm", "training.seed", "training.eval_steps", "training.save_steps",

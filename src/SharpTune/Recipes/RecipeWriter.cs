@@ -61,6 +61,8 @@ internal static partial class RecipeWriter
         Entry(emitter, "simpo_gamma", Number(recipe.Dpo.SimpoGamma));
         EndSection(emitter);
 
+        RlSection.Write(emitter, recipe.Rl);
+
         var training = recipe.Training;
         Section(emitter, "training");
         Entry(emitter, "epochs", Integer(training.Epochs));

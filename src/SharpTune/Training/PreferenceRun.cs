@@ -2,10 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SharpTune.Data;
-using SharpTune.Mechanisms.Lora;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
-using SharpTune.Models.Safetensors;
 using SharpTune.Objectives;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
@@ -62,14 +60,8 @@ public static class PreferenceRun
             return new RunSummary(runDir, result, parameters, null, clock.Elapsed);
         var after = eval is null ? null : Report(model, rewards, eval, recipe, logger, "after training");
 
-        var artifactDir = Path.Combine(runDir, loraOptions is not null ? "adapter" : "model");
-        if (loraOptions is not null)
-            PeftAdapter.Save(model, loraOptions, artifactDir, recipe.Model);
-        else
-            PretrainedModel.Save(model, artifactDir, recipe.Model);
-        if (rewardObjective is not null)
-            SafetensorsWriter.Save(Path.Combine(artifactDir, RewardValueHeadFile),
-                new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
+        PolicyArtifact.Save(model, loraOptions, runDir, recipe.Model, rewardObjective is null ? null
+            : new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
         var summary = new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
         var json = new JsonObject
         {
@@ -98,7 +90,7 @@ public static class PreferenceRun
     }
 
     /// <summary>File name of a reward model's value head, saved beside the adapter or model weights.</summary>
-    public const string RewardValueHeadFile = "value_head.safetensors";
+    public const string RewardValueHeadFile = PolicyArtifact.ValueHeadFile;
 
     /// <summary>
     /// Returns the run's objective and its reward for the metrics: the value head's score, DPO's implicit reward, or

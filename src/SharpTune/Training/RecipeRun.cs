@@ -34,6 +34,8 @@ public static class RecipeRun
         logger ??= NullLogger.Instance;
         if (recipe.Objective is ObjectiveKind.Dpo or ObjectiveKind.Reward or ObjectiveKind.Orpo or ObjectiveKind.Simpo)
             return PreferenceRun.Execute(recipe, resume, overwrite, logger, progress, cancel);
+        if (recipe.Objective == ObjectiveKind.Rlhf)
+            return RlhfRun.Execute(recipe, resume, overwrite, logger, progress, cancel);
         var clock = Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(recipe.Device.ToString().ToLowerInvariant());
 

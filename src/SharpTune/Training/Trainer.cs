@@ -14,7 +14,13 @@ using static TorchSharp.torch;
 namespace SharpTune.Training;
 
 /// <summary>How a call to <see cref="Trainer.Train"/> ended.</summary>
-public sealed record TrainingResult(int Steps, int TotalSteps, double? LastLoss, double? EvalLoss, bool Interrupted);
+/// <param name="Steps">Optimizer steps done, counting those before a resume.</param>
+/// <param name="TotalSteps">Optimizer steps the run was set to do.</param>
+/// <param name="LastLoss">Loss of the last step, or null before the first.</param>
+/// <param name="EvalLoss">The last evaluation loss, or null without evaluation data.</param>
+/// <param name="Interrupted">Whether cancellation stopped the run before <paramref name="TotalSteps"/>.</param>
+/// <param name="Resumable">Whether an interrupted run left a checkpoint that <c>--resume</c> continues from.</param>
+public sealed record TrainingResult(int Steps, int TotalSteps, double? LastLoss, double? EvalLoss, bool Interrupted, bool Resumable = true);
 
 /// <summary>
 /// The training loop shared by every objective: micro-batches, gradient accumulation, clipping, AdamW,
@@ -119,7 +125,7 @@ public sealed class Trainer
             var (loss, tokens, epoch) = AccumulateGradients(order, ref microBatches);
             double? lossScale = scaler?.Scale;
             bool finite = scaler?.Unscale(trainable.Select(p => p.parameter)) ?? true;
-            double gradNorm = finite ? ClipGradients(trainable.Select(p => p.parameter)) : double.NaN;
+            double gradNorm = finite ? GradientClipping.ClipByGlobalNorm(trainable.Select(p => p.parameter), settings.MaxGradNorm) : double.NaN;
             double lr = LearningRateSchedule.At(settings.LrScheduler, step, settings.WarmupSteps, totalSteps, settings.LearningRate);
             if (finite)
                 optimizer.Step(lr, settings.WeightDecay);
@@ -212,25 +218,6 @@ public sealed class Trainer
             foreach (var batch in batches)
                 batch.Dispose();
         }
-    }
-
-    /// <summary>Returns the global L2 norm of the gradients before clipping, as transformers logs grad_norm.</summary>
-    double ClipGradients(IEnumerable<Parameter> parameters)
-    {
-        using var scope = NewDisposeScope();
-        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
-        if (grads.Count == 0)
-            return 0;
-        var total = stack(grads.Select(g => g.to(ScalarType.Float32).pow(2).sum()).ToArray()).sum().sqrt();
-        double norm = total.item<float>();
-        if (settings.MaxGradNorm > 0 && norm > settings.MaxGradNorm)
-        {
-            double coefficient = settings.MaxGradNorm / (norm + 1e-6);
-            using var guard = no_grad();
-            foreach (var g in grads)
-                g.mul_(coefficient);
-        }
-        return norm;
     }
 
     /// <summary>Token-weighted mean next-token loss over a data set, without gradients.</summary>

@@ -66,7 +66,7 @@ public class RecipeErrorTests
     [InlineData("lora:\n  dropout: {p: 0.1}", "recipe.yaml:8: lora.dropout: expected a number >= 0 and < 1, got a mapping")]
     [InlineData("lora:\n  target_modules: {q: 1}", "recipe.yaml:8: lora.target_modules: expected a list of names such as [q_proj, v_proj] or q_proj,v_proj, got a mapping")]
     [InlineData("lora:\n  target_modules:\n    - q_proj\n    - {k: 1}", "recipe.yaml:8: lora.target_modules: a list item is a mapping; set a list of names such as [q_proj, v_proj] or q_proj,v_proj")]
-    [InlineData("data_extra: 1", "recipe.yaml:7: data_extra: unknown key; known top-level keys: model, from_scratch, objective, mechanism, precision, device, output_dir, data, lora, reft, bitfit, subtuning, diff_pruning, adapter, prefix, head, dpo, training")]
+    [InlineData("data_extra: 1", "recipe.yaml:7: data_extra: unknown key; known top-level keys: model, from_scratch, objective, mechanism, precision, device, output_dir, data, lora, reft, bitfit, subtuning, diff_pruning, adapter, prefix, head, dpo, rl, training")]
     [InlineData("precision: [bf16]", "recipe.yaml:7: precision: expected one of: fp32, bf16, fp16, nf4, fp4, int8, got a list")]
     public void WrongTypeNamesLineAndKey(string appended, string expected)
     {
@@ -96,7 +96,7 @@ public class RecipeErrorTests
     }
 
     [Theory]
-    [InlineData("objective: sft", "objective: ppo", "recipe.yaml:2: objective: 'ppo' is not allowed; use one of: cpt, sft, classify, dpo, reward, orpo, simpo")]
+    [InlineData("objective: sft", "objective: ppo", "recipe.yaml:2: objective: 'ppo' is not allowed; use one of: cpt, sft, classify, dpo, reward, orpo, simpo, rlhf")]
     [InlineData("mechanism: lora", "mechanism: ia3", "recipe.yaml:3: mechanism: 'ia3' is not allowed; use one of: full, lora, loreft, direft, dii, brep, bitfit, subtuning, diff_pruning, adapter, prefix, linear_probe, mlp_head, projection_head, qlora")]
     public void DisallowedRequiredValueListsAllowed(string line, string replacement, string expected)
     {
