@@ -38,7 +38,13 @@ public sealed class ClassifyObjective(ClassificationHead head) : ITrainingObject
     {
         using var scope = NewDisposeScope();
         var device = model.Device;
-        var hidden = model.model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), null, null); // [b, s, hidden]
+        // Head tuning freezes the backbone (HeadModel.Attach), so its forward pass records no autograd graph and
+        // stops at the final norm: no vocabulary-sized logits. no_grad makes the first hold even if an input
+        // required grad; a backbone with trainable parameters keeps autograd on.
+        bool frozen = !model.model.parameters().Any(p => p.requires_grad);
+        Tensor hidden;                                                                                   // [b, s, hidden]
+        using (frozen ? no_grad() : null)
+            hidden = model.model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), null, null);
         var pooled = ClassificationHead.Pool(hidden, batch.SegmentIds.to(device).ne(0), head.Options.Pooling); // [b, hidden]
         return head.forward(pooled).MoveToOuterDisposeScope();
     }
