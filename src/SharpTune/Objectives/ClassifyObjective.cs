@@ -9,10 +9,23 @@ namespace SharpTune.Objectives;
 /// <summary>
 /// Cross-entropy of a classification head on the pooled hidden states of the frozen backbone. Each row's class
 /// id sits in <see cref="Batch.Labels"/> at one position (the last text token) and every other label is
-/// <see cref="Batch.IgnoreIndex"/>; one loss term per row.
+/// <see cref="Batch.IgnoreIndex"/>; one loss term per row, multiplied by its class's weight when
+/// <paramref name="classWeights"/> is given (one weight per class id).
 /// </summary>
-public sealed class ClassifyObjective(ClassificationHead head) : ITrainingObjective
+public sealed class ClassifyObjective(ClassificationHead head, IReadOnlyList<double>? classWeights = null) : ITrainingObjective
 {
+    /// <summary>
+    /// Returns n / (classes · n_c) for each class c of the <paramref name="classIds"/> of n training rows (scikit-learn's
+    /// "balanced" class weights); a class without rows gets weight 0.
+    /// </summary>
+    public static double[] BalancedWeights(IReadOnlyCollection<long> classIds, int classes)
+    {
+        var counts = new long[classes];
+        foreach (var id in classIds)
+            counts[id]++;
+        return counts.Select(n => n == 0 ? 0.0 : classIds.Count / (double)(classes * n)).ToArray();
+    }
+
     // The head is a child module of the model, so the trainer already finds its parameters there.
     public IEnumerable<(string Name, Parameter Parameter)> ExtraParameters => [];
 
@@ -26,9 +39,13 @@ public sealed class ClassifyObjective(ClassificationHead head) : ITrainingObject
     public Tensor LossSum(LlamaForCausalLM model, Batch batch)
     {
         using var scope = NewDisposeScope();
+        var device = model.Device;
         var logits = Logits(model, batch);                                  // [b, classes]
-        var targets = batch.Labels.max(1).values.to(model.Device);          // [b], -100 for an unlabelled row
-        var loss = nn.functional.cross_entropy(logits.to(ScalarType.Float32), targets,
+        var targets = batch.Labels.max(1).values.to(device);          // [b], -100 for an unlabelled row
+        // Summed, not averaged: the trainer divides by the row count (TermCount). Balanced weights average 1 over
+        // the training rows, so the weighted sum keeps the unweighted loss's scale.
+        var weight = classWeights is null ? null : tensor(classWeights.Select(w => (float)w).ToArray(), device: device);
+        var loss = nn.functional.cross_entropy(logits.to(ScalarType.Float32), targets, weight,
             ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.Sum);
         return loss.MoveToOuterDisposeScope();
     }
