@@ -25,7 +25,7 @@ const int SeqLen = 128;
 const int BatchSize = 4;
 const int Steps = 3;
 string[] mechanisms = ["full", "lora", "qlora", "loreft", "linear_probe"];
-// QLoRA computes in bf16 over its NF4 base, as the planner's nf4 precision assumes; the others run in fp32.
+// QLoRA computes in bf16 over its NF4 base, as the planner's nf4 precision assumes. The others run in fp32.
 
 SharpTune.Runtime.TorchRuntime.EnsureLoaded();
 if (args.Length >= 3 && args[0] == "measure")
@@ -61,7 +61,7 @@ static string Measure(string modelArg, string mechanism)
     var dtype = mechanism == "qlora" ? ScalarType.BFloat16 : ScalarType.Float32;
     // A warm-up run of a random model of the same configuration creates libtorch's one-off state first: mapped
     // kernels, oneDNN primitives and their caches, which grow with the number of layers. That state belongs to the
-    // planner's separate overhead line, not to the run's working set; on stories260k it is 20 to 40 MiB, more than
+    // planner's separate overhead line, not to the run's working set. On stories260k it is 20 to 40 MiB, more than
     // the run itself.
     var config = modelArg == "random-56m" ? RandomConfig() : ModelConfig.Load(modelArg);
     Train(Build(config, null, mechanism, dtype), mechanism);
@@ -86,7 +86,8 @@ static string Measure(string modelArg, string mechanism)
         Precision = precision,
         LoraAllLinear = mechanism == "qlora",
         // SharpTune's Llama attention calls scaled_dot_product_attention, which on the CPU runs a fused kernel that
-        // saves no attention probabilities (a 16 × 8 × 512 × 512 call keeps under 6 MiB of its 64 to 128 MiB).
+        // saves no attention probabilities. A 16 × 8 × 512 × 512 call keeps at most 6 MiB alive beyond its inputs,
+        // where stored probabilities would take 64 MiB in bf16.
         FusedAttention = true,
         SeqLen = SeqLen,
         BatchSize = BatchSize,
@@ -97,7 +98,7 @@ static string Measure(string modelArg, string mechanism)
     return $"{estimate / 1048576.0:0.0} {measured / 1048576.0:0.0} {weights / 1048576.0:0.0} {built / 1048576.0:0.0}";
 }
 
-// Builds or loads the model in dtype; QLoRA then stores every decoder projection in NF4 with double quantization.
+// Builds or loads the model in dtype. For QLoRA it then stores every decoder projection in NF4 with double quantization.
 static LlamaForCausalLM Build(ModelConfig config, string? path, string mechanism, ScalarType dtype)
 {
     var model = path is null ? PretrainedModel.CreateRandom(config, dtype, CPU, seed: 0) : PretrainedModel.Load(path, dtype, CPU);

@@ -9,14 +9,14 @@ namespace SharpTune.Objectives;
 /// <summary>
 /// Cross-entropy of a classification head on the pooled hidden states of the frozen backbone. Each row's class
 /// id sits in <see cref="Batch.Labels"/> at one position (the last text token) and every other label is
-/// <see cref="Batch.IgnoreIndex"/>; one loss term per row, multiplied by its class's weight when
-/// <paramref name="classWeights"/> is given (one weight per class id).
+/// <see cref="Batch.IgnoreIndex"/>. Each row adds one loss term, multiplied by its class's weight when
+/// <paramref name="classWeights"/> (one weight per class id) is given.
 /// </summary>
 public sealed class ClassifyObjective(ClassificationHead head, IReadOnlyList<double>? classWeights = null) : ITrainingObjective
 {
     /// <summary>
     /// Returns n / (classes · n_c) for each class c of the <paramref name="classIds"/> of n training rows (scikit-learn's
-    /// "balanced" class weights); a class without rows gets weight 0.
+    /// "balanced" class weights). A class without rows gets weight 0.
     /// </summary>
     public static double[] BalancedWeights(IReadOnlyCollection<long> classIds, int classes)
     {
@@ -55,9 +55,9 @@ public sealed class ClassifyObjective(ClassificationHead head, IReadOnlyList<dou
     {
         using var scope = NewDisposeScope();
         var device = model.Device;
-        // Head tuning freezes the backbone (HeadModel.Attach), so its forward pass records no autograd graph and
-        // stops at the final norm: no vocabulary-sized logits. no_grad makes the first hold even if an input
-        // required grad; a backbone with trainable parameters keeps autograd on.
+        // Head tuning freezes the backbone (HeadModel.Attach), so its forward pass records no autograd graph. The
+        // pass stops at the final norm, so no vocabulary-sized logits are computed. no_grad guarantees the first even
+        // if an input requires grad. A backbone with trainable parameters keeps autograd on.
         bool frozen = !model.model.parameters().Any(p => p.requires_grad);
         Tensor hidden;                                                                                   // [b, s, hidden]
         using (frozen ? no_grad() : null)

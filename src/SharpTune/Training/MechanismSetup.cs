@@ -54,7 +54,7 @@ public static class MechanismSetup
                 double[]? weights = null;
                 if (recipe.Head.ClassWeights == HeadClassWeights.Balanced)
                 {
-                    // Each classify example's class id is its largest label; every other label is -100.
+                    // Each classify example's class id is its largest label, because every other label is -100.
                     weights = ClassifyObjective.BalancedWeights(data.Train.Examples.Select(e => e.Labels.Max()).ToList(), labels.Count);
                     logger.LogInformation("Balanced class weights: {Weights}",
                         string.Join(", ", labels.Zip(weights, (label, w) => $"{label} {w:0.###}")));

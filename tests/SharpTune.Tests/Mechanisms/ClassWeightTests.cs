@@ -9,16 +9,17 @@ namespace SharpTune.Tests.Mechanisms;
 public sealed class ClassWeightTests
 {
     [Fact]
-    public void BalancedWeights_AreRowsOverClassesTimesClassCount()
+    public void BalancedWeights_MatchHandCount()
     {
-        // 4 rows, 3 classes: class 0 has 3 rows, 4 / (3 · 3); class 1 has 1 row, 4 / (3 · 1); class 2 has none.
+        // 4 rows and 3 classes. Class 0 has 3 rows, so 4 / (3 · 3), and class 1 has 1 row, so 4 / (3 · 1).
+        // Class 2 has none.
         var weights = ClassifyObjective.BalancedWeights([0, 0, 1, 0], classes: 3);
 
         Assert.Equal(new[] { 4.0 / 9, 4.0 / 3, 0.0 }, weights);
     }
 
     [Fact]
-    public void WeightedLoss_SumsClassWeightTimesNegativeLogLikelihood()
+    public void WeightedLoss_MatchesHandSum()
     {
         using var model = TrainingMaterial.LoadModel();
         using var tokenizer = TrainingMaterial.LoadTokenizer();
