@@ -1,15 +1,22 @@
 // Prints the planner's estimate against the measured peak memory of a short CPU training run, for stories260k and
-// a random-weight Llama of about 56 M parameters, with full fine-tuning, LoRA, LoReFT and a linear probe.
+// a random-weight Llama of about 56 M parameters, with full fine-tuning, LoRA, QLoRA, LoReFT and a linear probe.
 // Each run is a child process of its own, because VmHWM (peak resident set) only grows within a process.
+// The children run with MALLOC_MMAP_THRESHOLD_=131072: glibc then returns every freed block of 128 KiB or more to
+// the system, so VmHWM follows the live tensors, which is what the planner estimates (and what
+// torch.cuda.max_memory_allocated reports on a GPU). With glibc's default the threshold rises after the first large
+// block is freed, and later freed activations stay in glibc's heap and count in VmHWM (docs/planner.md).
 // Run: dotnet run -c Release --project bench/PlanBench -- ../shared/models/stories260k
 using System.Diagnostics;
 using SharpTune.Data;
 using SharpTune.Mechanisms.Heads;
 using SharpTune.Mechanisms.Lora;
+using SharpTune.Mechanisms.Qlora;
 using SharpTune.Mechanisms.Reft;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
+using SharpTune.Objectives;
 using SharpTune.Planning;
+using SharpTune.Precision;
 using SharpTune.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,8 +24,8 @@ using static TorchSharp.torch;
 const int SeqLen = 128;
 const int BatchSize = 4;
 const int Steps = 3;
-string[] mechanisms = ["full", "lora", "loreft", "linear_probe"];
-// NOTE: QLoRA is missing here until SharpTune has an NF4 base; add "qlora" to the list once it does.
+string[] mechanisms = ["full", "lora", "qlora", "loreft", "linear_probe"];
+// QLoRA computes in bf16 over its NF4 base, as the planner's nf4 precision assumes. The others run in fp32.
 
 SharpTune.Runtime.TorchRuntime.EnsureLoaded();
 if (args.Length >= 3 && args[0] == "measure")
@@ -28,7 +35,7 @@ if (args.Length >= 3 && args[0] == "measure")
 }
 
 var stories = args.Length > 0 ? args[0] : Path.Combine("..", "shared", "models", "stories260k");
-Console.WriteLine($"CPU, fp32, AdamW, batch {BatchSize} × seq {SeqLen}, {Steps} steps; measured = VmHWM over the training steps − VmRSS before the model is built.");
+Console.WriteLine($"CPU, fp32 (qlora: NF4 base, bf16 compute), AdamW, batch {BatchSize} × seq {SeqLen}, {Steps} steps; measured = VmHWM over the training steps − VmRSS before the model is built.");
 Console.WriteLine("| model | mechanism | estimate MiB | measured MiB | estimate / measured | weights estimate MiB | RSS after build MiB |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
 foreach (var model in new[] { stories, "random-56m" })
@@ -39,10 +46,10 @@ foreach (var model in new[] { stories, "random-56m" })
         start.ArgumentList.Add("measure");
         start.ArgumentList.Add(model);
         start.ArgumentList.Add(mechanism);
+        start.Environment["MALLOC_MMAP_THRESHOLD_"] = "131072";
         using var child = Process.Start(start)!;
-        var line = child.StandardOutput.ReadToEnd().Trim().Split('\n')[^1];
+        var parts = child.StandardOutput.ReadToEnd().Trim().Split('\n')[^1].Split(' ');
         child.WaitForExit();
-        var parts = line.Split(' ');
         double estimate = double.Parse(parts[0]), measured = double.Parse(parts[1]);
         Console.WriteLine($"| {Path.GetFileName(model)} | {mechanism} | {estimate:0.0} | {measured:0.0} | {estimate / measured:0.00} | {parts[2]} | {parts[3]} |");
     }
@@ -51,36 +58,53 @@ foreach (var model in new[] { stories, "random-56m" })
 static string Measure(string modelArg, string mechanism)
 {
     torch.set_num_threads(1);
-    // A warm-up step on a tiny model maps libtorch's kernels and JIT-compiles the loop, so the baseline leaves out
-    // that fixed runtime cost, as the GPU plan's separate overhead line does.
-    Train(PretrainedModel.CreateRandom(RandomConfig() with { HiddenSize = 16, IntermediateSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 8, VocabSize = 64 }, ScalarType.Float32, CPU, 0), mechanism);
+    var dtype = mechanism == "qlora" ? ScalarType.BFloat16 : ScalarType.Float32;
+    // A warm-up run of a random model of the same configuration creates libtorch's one-off state first: mapped
+    // kernels, oneDNN primitives and their caches, which grow with the number of layers. That state belongs to the
+    // planner's separate overhead line, not to the run's working set. On stories260k it is 20 to 40 MiB, more than
+    // the run itself.
+    var config = modelArg == "random-56m" ? RandomConfig() : ModelConfig.Load(modelArg);
+    Train(Build(config, null, mechanism, dtype), mechanism);
     GC.Collect();
     GC.WaitForPendingFinalizers();
     long baseline = StatusKiB("VmRSS") * 1024;
-    var config = modelArg == "random-56m" ? RandomConfig() : ModelConfig.Load(modelArg);
-    var model = modelArg == "random-56m"
-        ? PretrainedModel.CreateRandom(config, ScalarType.Float32, CPU, seed: 0)
-        : PretrainedModel.Load(modelArg, ScalarType.Float32, CPU);
+    var model = Build(config, modelArg == "random-56m" ? null : modelArg, mechanism, dtype);
     // Writing 5 to clear_refs resets VmHWM (Linux 4.0 and later), so the peak of building or loading the model,
-    // such as a temporary copy during weight initialization, stays out of the training peak.
+    // such as a temporary copy during weight initialization or the full-precision weights before quantization,
+    // stays out of the training peak.
     long built = StatusKiB("VmRSS") * 1024 - baseline;
     File.WriteAllText("/proc/self/clear_refs", "5");
     Train(model, mechanism);
     long measured = StatusKiB("VmHWM") * 1024 - baseline;
 
+    var precision = mechanism == "qlora" ? PlanPrecision.Nf4 : PlanPrecision.Fp32;
     var request = new PlanRequest
     {
         Model = ModelShape.FromConfig(config, modelArg, null),
         Objective = mechanism == "linear_probe" ? PlanObjective.Classify : PlanObjective.Sft,
         Mechanism = Enum.Parse<PlanMechanism>(mechanism.Replace("_", ""), ignoreCase: true),
-        Precision = PlanPrecision.Fp32,
+        Precision = precision,
+        LoraAllLinear = mechanism == "qlora",
+        // SharpTune's Llama attention calls scaled_dot_product_attention, which on the CPU runs a fused kernel that
+        // saves no attention probabilities. A 16 × 8 × 512 × 512 call keeps at most 6 MiB alive beyond its inputs,
+        // where stored probabilities would take 64 MiB in bf16.
+        FusedAttention = true,
         SeqLen = SeqLen,
         BatchSize = BatchSize,
         OverheadBytes = 0,
     };
     long estimate = MemoryEstimator.Estimate(request).TotalBytes;
-    long weights = MemoryEstimator.WeightBytes(request.Model, PlanPrecision.Fp32);
+    long weights = MemoryEstimator.WeightBytes(request.Model, precision);
     return $"{estimate / 1048576.0:0.0} {measured / 1048576.0:0.0} {weights / 1048576.0:0.0} {built / 1048576.0:0.0}";
+}
+
+// Builds or loads the model in dtype. For QLoRA it then stores every decoder projection in NF4 with double quantization.
+static LlamaForCausalLM Build(ModelConfig config, string? path, string mechanism, ScalarType dtype)
+{
+    var model = path is null ? PretrainedModel.CreateRandom(config, dtype, CPU, seed: 0) : PretrainedModel.Load(path, dtype, CPU);
+    if (mechanism == "qlora")
+        QloraModel.Quantize(model, FourBitType.Nf4);
+    return model;
 }
 
 // Runs Steps optimizer steps of the mechanism on random tokens, then disposes the model.
@@ -89,12 +113,13 @@ static void Train(LlamaForCausalLM model, string mechanism)
     using var owned = model;
     var config = model.Config;
     model.train();
-    ClassificationHead? head = null;
+    ClassifyObjective? classify = null;
     switch (mechanism)
     {
         case "lora": LoraModel.Attach(model, new LoraOptions(), 0); break;
+        case "qlora": LoraModel.Attach(model, new LoraOptions { TargetModules = QloraTargets() }, 0); break;
         case "loreft": ReftAttach.Attach(model, new ReftOptions { Method = ReftMethod.Loreft }, 0); break;
-        case "linear_probe": head = HeadModel.Attach(model, new HeadOptions(), ["a", "b"], 0); break;
+        case "linear_probe": classify = new ClassifyObjective(HeadModel.Attach(model, new HeadOptions(), ["a", "b"], 0)); break;
     }
     var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
     using var optimizer = new AdamW(trainable, AdamW.DefaultDecayFilter);
@@ -103,28 +128,32 @@ static void Train(LlamaForCausalLM model, string mechanism)
     {
         using var scope = NewDisposeScope();
         var ids = randint(0, config.VocabSize, [BatchSize, SeqLen], dtype: ScalarType.Int64);   // [b, s]
+        // The first half of each row is the prompt (label -100), as ReFT's positions need.
+        var labels = ids.clone();
+        labels[.., ..(SeqLen / 2)] = tensor(Batch.IgnoreIndex);
         Tensor loss;
-        if (head is not null)
+        if (classify is not null)
         {
-            var hidden = model.model.Forward(ids, null, null, null);                              // [b, s, hidden]
-            var logits = head.forward(hidden[.., -1, ..]);                                        // [b, 2]
-            loss = nn.functional.cross_entropy(logits, zeros(BatchSize, dtype: ScalarType.Int64));
+            // The product's classify path: class 0 on each row's last token, every other label ignored.
+            var classes = full_like(ids, Batch.IgnoreIndex);
+            classes[.., -1] = tensor(0L);
+            using var batch = new Batch(ids, classes, arange(SeqLen).expand(BatchSize, SeqLen), ones_like(ids));
+            loss = classify.LossSum(model, batch);
         }
         else
         {
-            // The first half of each row is the prompt (label -100), as ReFT's positions need.
-            var labels = ids.clone();
-            labels[.., ..(SeqLen / 2)] = tensor(Batch.IgnoreIndex);
             using var batch = new Batch(ids, labels, arange(SeqLen).expand(BatchSize, SeqLen), ones_like(ids));
             using var positions = mechanism == "loreft" ? PromptPositions.FromBatch(batch) : null;
             var logits = model.Forward(ids, promptPositions: positions);                          // [b, s, vocab]
-            loss = nn.functional.cross_entropy(logits[.., ..^1, ..].reshape(-1, config.VocabSize), labels[.., 1..].reshape(-1));
+            loss = nn.functional.cross_entropy(logits[.., ..^1, ..].reshape(-1, config.VocabSize).to(ScalarType.Float32), labels[.., 1..].reshape(-1));
         }
         loss.backward();
         optimizer.Step(1e-4, 0.0);
         optimizer.ZeroGrad();
     }
 }
+
+static string[] QloraTargets() => ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
 static long StatusKiB(string field)
 {

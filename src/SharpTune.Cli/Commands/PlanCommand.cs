@@ -32,6 +32,7 @@ public static class PlanCommand
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per sequence.", DefaultValueFactory = _ => 512 };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per micro-batch on each device.", DefaultValueFactory = _ => 1 };
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute layer activations in the backward pass." };
+        var fusedAttention = new Option<bool>("--fused-attention") { Description = "Attention uses a fused kernel that does not save the attention probabilities." };
         var gpu = new Option<string?>("--gpu") { Description = "Device from the catalogue, e.g. rtx-4090, a100-80gb, h100, tpu-v4." };
         var vram = new Option<double?>("--vram") { Description = "Memory of one device in GiB, for a device not in the catalogue." };
         var gpuCount = new Option<int>("--gpu-count") { Description = "Devices that shard weights, gradients and optimizer states (ZeRO-3 / FSDP).", DefaultValueFactory = _ => 1 };
@@ -47,7 +48,7 @@ public static class PlanCommand
 
         var command = new Command("plan", "Estimate training memory, check it against GPUs, and recommend a mechanism and precision.")
         {
-            model, objective, mechanism, precision, optimizer, seqLen, batchSize, checkpointing, gpu, vram, gpuCount,
+            model, objective, mechanism, precision, optimizer, seqLen, batchSize, checkpointing, fusedAttention, gpu, vram, gpuCount,
             recommend, goal, data, loraR, loraAllLinear, numLabels, overhead, json,
         };
         command.SetAction(CommandRunner.Guard(parse =>
@@ -70,6 +71,7 @@ public static class PlanCommand
                 SeqLen = parse.GetValue(seqLen),
                 BatchSize = parse.GetValue(batchSize),
                 GradientCheckpointing = parse.GetValue(checkpointing),
+                FusedAttention = parse.GetValue(fusedAttention),
                 LoraR = Positive(parse.GetValue(loraR), "--lora-r"),
                 LoraAllLinear = parse.GetValue(loraAllLinear) || chosenMechanism == PlanMechanism.Qlora,
                 NumLabels = Positive(parse.GetValue(numLabels), "--num-labels"),

@@ -14,11 +14,12 @@ public static class ActivationEstimator
     /// The score matrix is saved unless a fused attention kernel recomputes it. The MLP saves gate, up, silu(gate)
     /// and their product (4i) for a gated decoder, or the GELU input and output (2i) for an encoder.
     /// </remarks>
-    public static long ElementsPerTokenPerLayer(ModelShape model, int seqLen)
+    public static long ElementsPerTokenPerLayer(ModelShape model, int seqLen, bool fusedAttention = false)
     {
         long h = model.HiddenSize, i = model.IntermediateSize;
         long mlp = model.Architecture == ArchitectureKind.Decoder ? 4 * i : 2 * i;
-        return 4 * h + 2 * model.QueryWidth + 2 * model.KeyValueWidth + mlp + (long)model.NumAttentionHeads * seqLen;
+        long probabilities = fusedAttention ? 0 : (long)model.NumAttentionHeads * seqLen;
+        return 4 * h + 2 * model.QueryWidth + 2 * model.KeyValueWidth + mlp + probabilities;
     }
 
     /// <summary>Activation bytes on one device for the request's batch, sequence length and checkpointing setting.</summary>
@@ -27,7 +28,7 @@ public static class ActivationEstimator
         var m = request.Model;
         int element = request.Precision == PlanPrecision.Fp32 ? 4 : 2; // NF4 bases compute in bf16
         long tokens = (long)request.SeqLen * request.BatchSize * request.SequencesPerExample;
-        long perLayer = ElementsPerTokenPerLayer(m, request.SeqLen);
+        long perLayer = ElementsPerTokenPerLayer(m, request.SeqLen, request.FusedAttention);
         long layers = m.NumHiddenLayers;
 
         // Head tuning runs the frozen base without autograd: only one layer's working set is alive at a time.
@@ -59,13 +60,14 @@ public static class ActivationEstimator
     {
         var m = request.Model;
         int element = request.Precision == PlanPrecision.Fp32 ? 4 : 2;
-        long perLayer = ElementsPerTokenPerLayer(m, request.SeqLen);
+        long perLayer = ElementsPerTokenPerLayer(m, request.SeqLen, request.FusedAttention);
         string tokens = $"tokens = s·b{(request.SequencesPerExample == 2 ? "·2 (chosen and rejected)" : "")}";
         if (request.Mechanism == PlanMechanism.LinearProbe)
             return $"{tokens} × {element} B × (one layer {perLayer} + 2h), forward only";
         string layers = request.GradientCheckpointing
             ? $"(L·h + 2 × {perLayer})"
             : $"(L+1) × {perLayer}";
-        return $"{tokens} × {element} B × [{layers} + 2h] + logits; per layer 4h + 2·q + 2·kv + MLP + a·s elements";
+        string attention = request.FusedAttention ? " (fused attention: no a·s)" : " + a·s";
+        return $"{tokens} × {element} B × [{layers} + 2h] + logits; per layer 4h + 2·q + 2·kv + MLP{attention} elements";
     }
 }

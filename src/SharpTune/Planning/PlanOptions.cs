@@ -25,6 +25,11 @@ public sealed record PlanRequest
     /// <summary>Sequences per micro-batch (per device).</summary>
     public int BatchSize { get; init; } = 1;
     public bool GradientCheckpointing { get; init; }
+    /// <summary>
+    /// Attention runs a fused kernel (flash or memory-efficient scaled-dot-product attention) that recomputes the
+    /// attention probabilities in backward instead of saving them, so the a·s term drops out.
+    /// </summary>
+    public bool FusedAttention { get; init; }
     /// <summary>LoRA rank; PEFT's default target modules for Llama (q_proj, v_proj) are assumed unless <see cref="LoraAllLinear"/>.</summary>
     public int LoraR { get; init; } = 8;
     /// <summary>Adapts every linear projection, as QLoRA (Dettmers et al., 2023) does, instead of q_proj and v_proj.</summary>

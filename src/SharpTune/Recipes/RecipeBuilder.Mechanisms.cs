@@ -74,6 +74,7 @@ internal static partial class RecipeBuilder
             Pooling = values.Enum<HeadPooling>("head.pooling") ?? defaults.Pooling,
             HiddenSize = values.Int("head.hidden_size", min: 1, allowNull: true),
             NumLayers = values.Int("head.num_layers", min: 2) ?? defaults.NumLayers,
+            ClassWeights = values.Enum<HeadClassWeights>("head.class_weights") ?? defaults.ClassWeights,
         };
     }
 

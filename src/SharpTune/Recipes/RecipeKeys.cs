@@ -20,7 +20,7 @@ internal static class RecipeKeys
         "diff_pruning.sparsity", "diff_pruning.target_modules", "diff_pruning.ramp_fraction",
         "adapter.bottleneck_size", "adapter.mh_adapter", "adapter.output_adapter", "adapter.non_linearity",
         "prefix.num_virtual_tokens", "prefix.prefix_projection", "prefix.encoder_hidden_size",
-        "head.pooling", "head.hidden_size", "head.num_layers",
+        "head.pooling", "head.hidden_size", "head.num_layers", "head.class_weights",
         "dpo.beta", "dpo.loss_type", "dpo.precompute_ref_log_probs", "dpo.simpo_gamma",
         "rl.algorithm", "rl.reward", "rl.reward_word", "rl.reward_length_unit", "rl.reward_target_length",
         "rl.rollout_batch_size", "rl.num_generations", "rl.max_new_tokens", "rl.temperature", "rl.top_k", "rl.top_p",

@@ -43,6 +43,7 @@ internal static partial class RecipeWriter
         Entry(emitter, "pooling", Plain(RecipeEnum.ToYaml(head.Pooling)));
         Entry(emitter, "hidden_size", Integer(head.HiddenSize));
         Entry(emitter, "num_layers", Integer(head.NumLayers));
+        Entry(emitter, "class_weights", Plain(RecipeEnum.ToYaml(head.ClassWeights)));
         EndSection(emitter);
     }
 }

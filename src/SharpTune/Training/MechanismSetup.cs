@@ -51,7 +51,15 @@ public static class MechanismSetup
                 var head = HeadModel.Attach(model, recipe.Head, labels, recipe.Training.Seed);
                 logger.LogInformation("{Kind} with {Pooling} pooling on a frozen backbone; {Count} classes: {Labels}",
                     RecipeEnum.ToYaml(recipe.Mechanism), RecipeEnum.ToYaml(recipe.Head.Pooling), labels.Count, string.Join(", ", labels));
-                return new AttachedMechanism(dir => HeadModel.Save(model, head, dir), null, new ClassifyObjective(head), head);
+                double[]? weights = null;
+                if (recipe.Head.ClassWeights == HeadClassWeights.Balanced)
+                {
+                    // Each classify example's class id is its largest label, because every other label is -100.
+                    weights = ClassifyObjective.BalancedWeights(data.Train.Examples.Select(e => e.Labels.Max()).ToList(), labels.Count);
+                    logger.LogInformation("Balanced class weights: {Weights}",
+                        string.Join(", ", labels.Zip(weights, (label, w) => $"{label} {w:0.###}")));
+                }
+                return new AttachedMechanism(dir => HeadModel.Save(model, head, dir), null, new ClassifyObjective(head, weights), head);
             }
             case MechanismKind.Prefix:
             {

@@ -85,6 +85,16 @@ public class MemoryEstimatorTests
     }
 
     [Fact]
+    public void FusedAttentionDropsTheProbabilities()
+    {
+        // Per layer 1264 − 8·16 = 1136 elements; (5 + 1) · 1136 + 2·64 = 6944 elements × 4 B + 8192 B logits = 35,968 B
+        // per token × 32 tokens.
+        var request = Stories(gradientCheckpointing: false) with { FusedAttention = true };
+
+        Assert.Equal(1_150_976, ActivationEstimator.Bytes(request));
+    }
+
+    [Fact]
     public void DpoFullAddsReferenceCopy()
     {
         var request = new PlanRequest { Model = Llama2, Objective = PlanObjective.Dpo, Mechanism = PlanMechanism.Full };

@@ -26,6 +26,19 @@ public enum HeadPooling
     First,
 }
 
+/// <summary>How the classify loss weights each class.</summary>
+public enum HeadClassWeights
+{
+    /// <summary>Every row counts the same, so the most frequent class dominates the loss.</summary>
+    None,
+
+    /// <summary>
+    /// Class c weighs n / (classes · n_c) over the n training rows, scikit-learn's "balanced" rule, so each class
+    /// contributes the same total weight. The weights average 1 over the training rows.
+    /// </summary>
+    Balanced,
+}
+
 /// <summary>Classification head settings. Recipe section <c>head</c>; the head's kind comes from the <c>mechanism</c> key.</summary>
 public sealed record HeadOptions
 {
@@ -42,4 +55,7 @@ public sealed record HeadOptions
 
     /// <summary>Linear layers of <c>mlp_head</c>, 2 or 3. Key <c>head.num_layers</c>, default 2.</summary>
     public int NumLayers { get; init; } = 2;
+
+    /// <summary>Class weights of the cross-entropy. Key <c>head.class_weights</c>, default none.</summary>
+    public HeadClassWeights ClassWeights { get; init; } = HeadClassWeights.None;
 }
