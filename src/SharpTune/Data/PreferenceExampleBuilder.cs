@@ -10,9 +10,9 @@ public sealed record TokenizedPair(TokenizedExample Chosen, TokenizedExample Rej
 /// Only response tokens and EOS are labelled, so a row's summed label log-probability is log π(y|x).
 /// </summary>
 /// <remarks>
-/// A row longer than <c>maxLength</c> keeps the end of its prompt (the turns nearest the response) and the start of
-/// its response. The prompt keeps at least half of <c>maxLength</c> when it is that long, as TRL's DPO trainer
-/// keeps the prompt end by default.
+/// A pair longer than <c>maxLength</c> keeps the end of its prompt (the turns nearest the response) and the start of
+/// each response. The prompt keeps at least half of <c>maxLength</c> when it is that long, as TRL's DPO trainer
+/// keeps the prompt end by default, and both rows keep the same prompt tokens.
 /// </remarks>
 public sealed class PreferenceExampleBuilder(HfTokenizer tokenizer, int maxLength)
 {
@@ -30,19 +30,27 @@ public sealed class PreferenceExampleBuilder(HfTokenizer tokenizer, int maxLengt
         if (tokenizer.AddBos && tokenizer.BosId is long bos)
             prompt.Add(bos);
         prompt.AddRange(tokenizer.Encode(pair.Prompt));
-        return new TokenizedPair(Row(prompt, pair.Chosen, pair.Source), Row(prompt, pair.Rejected, pair.Source));
-    }
+        var chosen = tokenizer.Encode(pair.Chosen).Append(eosId).ToList();
+        var rejected = tokenizer.Encode(pair.Rejected).Append(eosId).ToList();
 
-    TokenizedExample Row(List<long> prompt, string responseText, RecordSource source)
-    {
-        var response = tokenizer.Encode(responseText).Append(eosId).ToList();
+        // One prompt cut for both rows, sized by the longer response as TRL does, so both responses answer the same
+        // prompt and ReFT edits the same prompt tokens in both.
+        int longer = Math.Max(chosen.Count, rejected.Count);
         var promptPart = prompt;
-        if (prompt.Count + response.Count > maxLength)
+        if (prompt.Count + longer > maxLength)
         {
-            TruncatedCount++;
-            int promptBudget = Math.Max(Math.Min(prompt.Count, maxLength / 2), maxLength - response.Count);
+            int promptBudget = Math.Max(Math.Min(prompt.Count, maxLength / 2), maxLength - longer);
             promptBudget = Math.Max(1, Math.Min(promptBudget, maxLength - 1));
             promptPart = prompt.Skip(prompt.Count - Math.Min(prompt.Count, promptBudget)).ToList();
+        }
+        return new TokenizedPair(Row(prompt, promptPart, chosen, pair.Source), Row(prompt, promptPart, rejected, pair.Source));
+    }
+
+    TokenizedExample Row(List<long> prompt, List<long> promptPart, List<long> response, RecordSource source)
+    {
+        if (promptPart.Count < prompt.Count || promptPart.Count + response.Count > maxLength)
+        {
+            TruncatedCount++;
             response = response.Take(maxLength - promptPart.Count).ToList();
         }
 
