@@ -26,6 +26,7 @@ public static class PreferenceRecipes
             reft:
               r: 4
               layers: [1, 3]
+              source_prompt: "Human: Can you help me?" 
             dpo:
               beta: 0.1
             training:
