@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpTune.Models.Llama;
+using SharpTune.Objectives;
 using SharpTune.Recipes;
 using SharpTune.Training;
 
@@ -45,5 +48,17 @@ public static class PreferenceRecipes
     {
         RecipeRun.Execute(recipe);
         return MetricsLog.Read(Path.Combine(recipe.OutputDir, "metrics.jsonl"));
+    }
+
+    /// <summary>
+    /// Trains an attached policy with sigmoid DPO against its switched-off self on the first 12 pairs, for the
+    /// recipe's steps, and returns the result.
+    /// </summary>
+    public static TrainingResult TrainDpo(LlamaForCausalLM model, Recipe recipe, string runDir)
+    {
+        var objective = new DpoObjective(0.1, DpoLossType.Sigmoid, AdapterDisabledReference.Instance);
+        var trainer = new Trainer(model, recipe.Training, PreferenceMaterial.Source(PreferenceMaterial.Pairs(count: 12, maxLength: 96)),
+            null, runDir, NullLogger.Instance, objective);
+        return trainer.Train();
     }
 }

@@ -46,11 +46,8 @@ public sealed class QloraPreferenceTests : IDisposable
         using var model = LoadModel();
         var policy = TrainablePolicy.Attach(model, recipe, tokenizer, NullLogger.Instance);
         var before = StoredBytes(model);
-        var objective = new DpoObjective(0.1, DpoLossType.Sigmoid, AdapterDisabledReference.Instance);
-        var trainer = new Trainer(model, recipe.Training, Source(Pairs(count: 12, maxLength: 96)), null, Path.Combine(dir, "direct"),
-            NullLogger.Instance, objective);
 
-        var result = trainer.Train();
+        var result = PreferenceRecipes.TrainDpo(model, recipe, Path.Combine(dir, "direct"));
         var after = StoredBytes(model);
 
         Assert.Equal(3, result.Steps);

@@ -80,11 +80,8 @@ public sealed class ReftPreferenceTests(ITestOutputHelper output) : IDisposable
         using var model = LoadModel();
         TrainablePolicy.Attach(model, recipe, tokenizer, NullLogger.Instance);
         var before = Snapshot(model);
-        var objective = new DpoObjective(0.1, DpoLossType.Sigmoid, AdapterDisabledReference.Instance);
-        var trainer = new Trainer(model, recipe.Training, Source(Pairs(count: 12, maxLength: 96)), null, Path.Combine(dir, "direct"),
-            NullLogger.Instance, objective);
 
-        trainer.Train();
+        PreferenceRecipes.TrainDpo(model, recipe, Path.Combine(dir, "direct"));
         var changed = Snapshot(model).Where(p => !p.Value.AsSpan().SequenceEqual(before[p.Key])).Select(p => p.Key).Order().ToList();
         var interventions = before.Keys.Where(name => name.StartsWith("model.reft.", StringComparison.Ordinal)).Order().ToList();
         output.WriteLine($"changed: {string.Join(", ", changed)}");
