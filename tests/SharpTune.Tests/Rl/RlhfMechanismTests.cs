@@ -1,3 +1,4 @@
+using SharpTune.Mechanisms.Qlora;
 using SharpTune.Mechanisms.Reft;
 using SharpTune.Objectives.Rl;
 using SharpTune.Recipes;
@@ -8,9 +9,9 @@ using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Rl;
 
-/// <summary>RLHF with ReFT interventions on the query tokens and the interventions-off policy as the reference.</summary>
+/// <summary>RLHF with ReFT on the query tokens or LoRA on a quantized base, and the switched-off policy as the reference.</summary>
 [Collection(Training.TrainingCollection.Name)]
-public sealed class RlhfReftTests(ITestOutputHelper output) : IDisposable
+public sealed class RlhfMechanismTests(ITestOutputHelper output) : IDisposable
 {
     readonly string dir = TestPaths.NewTempDir("sharptune-rlhf-reft");
 
@@ -29,17 +30,21 @@ public sealed class RlhfReftTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(new long[] { -1, -1, -1, -1, -1, 0, 1, -1, -1, -1, -1, -1, 0, -1 }, positions.ResponseIndex.data<long>().ToArray());
     }
 
-    [Fact]
-    public void GrpoLoreft_RunsEndToEndFromZeroKl()
+    void Run(string mechanism, string precision)
     {
         var yaml = $"""
             model: {TestPaths.Stories260k}
             objective: rlhf
-            mechanism: loreft
+            mechanism: {mechanism}
+            precision: {precision}
             device: cpu
             output_dir: run
             data:
               train: {Path.Combine(TestPaths.RepoRoot, "examples", "rlhf", "prompts.jsonl")}
+            lora:
+              r: 4
+              alpha: 8
+              dropout: 0
             reft:
               r: 4
               layers: [1, 3]
@@ -61,8 +66,20 @@ public sealed class RlhfReftTests(ITestOutputHelper output) : IDisposable
               seed: 3
             """;
         RecipeRun.Execute(RecipeLoader.Parse(yaml, Path.Combine(dir, "recipe.yaml"), dir));
+    }
+
+    IReadOnlyList<System.Text.Json.Nodes.JsonObject> Metrics()
+    {
         var records = MetricsLog.Read(Path.Combine(dir, "run", "metrics.jsonl"));
         output.WriteLine(string.Join("\n", records.Select(r => r.ToJsonString())));
+        return records;
+    }
+
+    [Fact]
+    public void GrpoLoreft_RunsEndToEndFromZeroKl()
+    {
+        Run("loreft", "fp32");
+        var records = Metrics();
         using var model = LoadModel();
         var reft = ReftArtifact.Load(model, Path.Combine(dir, "run", "adapter"));
         var bias = ((LoreftIntervention)reft.ByLayer[1]).learned_source.bias!;
@@ -73,5 +90,20 @@ public sealed class RlhfReftTests(ITestOutputHelper output) : IDisposable
         // After one update the edited query tokens change the response log-probabilities, so the KL leaves 0.
         Assert.NotEqual(0.0, records[1]["kl"]!.GetValue<double>());
         Assert.True(bias.abs().max().item<float>() > 0, "the trained interventions should move b away from its start at 0");
+    }
+
+    [Theory]
+    [InlineData("qlora", "fp32", "nf4")]
+    [InlineData("lora", "int8", "int8")]
+    public void GrpoOnQuantizedBase_StartsAtZeroKl(string mechanism, string precision, string stored)
+    {
+        Run(mechanism, precision);
+        var records = Metrics();
+
+        // The adapter-disabled reference runs on the same quantized base, and LoRA's B starts at 0.
+        Assert.Equal(0.0, records[0]["kl"]!.GetValue<double>());
+        Assert.Equal(2, records.Count);
+        Assert.True(File.Exists(Path.Combine(dir, "run", "adapter", "adapter_model.safetensors")));
+        Assert.Equal(stored, QuantizedBaseRecord.Read(Path.Combine(dir, "run", "adapter"))!.Name);
     }
 }
