@@ -5,7 +5,6 @@ using SharpTune.Data;
 using SharpTune.Mechanisms.Lora;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
-using SharpTune.Models.Safetensors;
 using SharpTune.Objectives;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
@@ -67,9 +66,7 @@ public static class PreferenceRun
             PeftAdapter.Save(model, loraOptions, artifactDir, recipe.Model);
         else
             PretrainedModel.Save(model, artifactDir, recipe.Model);
-        if (rewardObjective is not null)
-            SafetensorsWriter.Save(Path.Combine(artifactDir, RewardValueHeadFile),
-                new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
+        rewardObjective?.SaveValueHead(artifactDir);
         var summary = new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
         var json = new JsonObject
         {
@@ -98,7 +95,7 @@ public static class PreferenceRun
     }
 
     /// <summary>File name of a reward model's value head, saved beside the adapter or model weights.</summary>
-    public const string RewardValueHeadFile = "value_head.safetensors";
+    public const string RewardValueHeadFile = RewardObjective.ValueHeadFile;
 
     /// <summary>
     /// Returns the run's objective and its reward for the metrics: the value head's score, DPO's implicit reward, or
