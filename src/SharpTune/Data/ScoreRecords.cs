@@ -77,9 +77,11 @@ public static class ScoreRecords
             }
             else
             {
-                var first = value.EnumerateObject().Select(p => p.Name).FirstOrDefault();
-                throw RecordFields.At(record, first ?? "",
-                    first is null ? $"empty object; {FormHint}" : $"unknown field; {FormHint}");
+                // A lone prompt lacks its response. Any other field matches no form.
+                var unknown = value.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => name != "prompt");
+                throw unknown is null
+                    ? RecordFields.At(record, "response", $"missing; {FormHint}")
+                    : RecordFields.At(record, unknown, $"unknown field; {FormHint}");
             }
 
             if (firstPair is not null && firstRow is not null)

@@ -58,6 +58,16 @@ public class ScoreRecordsTests
         Assert.StartsWith($"{path}:1: question: unknown field;", error.Message);
     }
 
+    [Fact]
+    public void PromptWithoutResponse_NamesTheMissingField()
+    {
+        var path = TempDataFile.Write("prompt-only.jsonl", """{"prompt":"p"}""");
+
+        var error = Assert.Throws<SharpTuneInputException>(() => ScoreRecords.Load(path));
+
+        Assert.StartsWith($"{path}:1: response: missing;", error.Message);
+    }
+
     // Two pairs ordered right, one wrong and one tie (counted wrong): accuracy 0.5; margins 1, 2, -1, 0 average 0.5.
     [Fact]
     public void FromRewards_CountsTiesAsWrong()
