@@ -7,7 +7,7 @@ public sealed record ScoreRow(string Prompt, string Response, RecordSource Sourc
 
 /// <summary>
 /// Data for <c>sharptune score</c>: either preference pairs, whose reward order is checked against the label, or
-/// single rows, each given one score. A file holds one kind, never both.
+/// single rows, each given one score. A file contains one kind, never both.
 /// </summary>
 public sealed record ScoreData(IReadOnlyList<PreferencePair> Pairs, IReadOnlyList<ScoreRow> Rows)
 {

@@ -57,7 +57,7 @@ public sealed class RewardModel : IDisposable
     /// <summary>
     /// Loads the reward model in <paramref name="rewardDir"/> on top of <paramref name="baseDir"/>.
     /// <paramref name="rewardDir"/> is a run folder, or its <c>adapter/</c> or <c>model/</c> folder: whichever of
-    /// them holds <see cref="RewardObjective.ValueHeadFile"/>. A folder with <c>config.json</c> is a full model and
+    /// them contains <see cref="RewardObjective.ValueHeadFile"/>. A folder with <c>config.json</c> is a full model and
     /// replaces the base weights; any other folder is an adapter loaded onto the base, of any mechanism
     /// <see cref="AdapterFolder"/> knows. The tokenizer is the base model's, as in training.
     /// </summary>

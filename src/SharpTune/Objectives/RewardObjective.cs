@@ -44,7 +44,7 @@ public sealed class RewardObjective : ITrainingObjective
         SafetensorsWriter.Save(Path.Combine(dir, ValueHeadFile), new Dictionary<string, Tensor> { [ValueHeadWeight] = ValueHead.weight! });
 
     /// <summary>Reads the head saved in <paramref name="path"/> into a new objective of float32 on <paramref name="device"/>.</summary>
-    /// <exception cref="SharpTuneInputException">The file is missing or holds no <c>[1, hiddenSize]</c> weight.</exception>
+    /// <exception cref="SharpTuneInputException">The file is missing or contains no <c>[1, hiddenSize]</c> weight.</exception>
     public static RewardObjective LoadValueHead(string path, long hiddenSize, Device device)
     {
         if (!File.Exists(path))
@@ -53,7 +53,7 @@ public sealed class RewardObjective : ITrainingObjective
         using var reader = SafetensorsReader.Open(path);
         if (!reader.Contains(ValueHeadWeight))
             throw SharpTuneInputException.At(path, null, ValueHeadWeight,
-                $"missing; the file holds {string.Join(", ", reader.Names)}, so it is not a value head that sharptune train wrote");
+                $"missing; the file contains {string.Join(", ", reader.Names)}, so it is not a value head that sharptune train wrote");
         using var weight = reader.GetTensor(ValueHeadWeight);
         if (!weight.shape.SequenceEqual([1L, hiddenSize]))
             throw SharpTuneInputException.At(path, null, ValueHeadWeight,
