@@ -6,8 +6,8 @@ using SharpTune.Training;
 namespace SharpTune.Tests.Preferences;
 
 /// <summary>
-/// A four-step LoRA reward run on stories260k, shared by the <c>sharptune score</c> tests, with eight hh-rlhf
-/// pairs as its eval file (<see cref="PairsFile"/>) and the run's own metrics on them in <see cref="Summary"/>.
+/// A four-step LoRA reward run and a two-step full one on stories260k, shared by the <c>sharptune score</c> tests,
+/// with eight hh-rlhf pairs as their eval file (<see cref="PairsFile"/>) and each run's own metrics on them.
 /// </summary>
 public sealed class RewardRunFixture : IDisposable
 {
@@ -32,17 +32,27 @@ public sealed class RewardRunFixture : IDisposable
         Pairs = all.Skip(all.Count - 8).ToList();
         File.WriteAllLines(PairsFile, Pairs.Select(p =>
             new JsonObject { ["prompt"] = p.Prompt, ["chosen"] = p.Chosen, ["rejected"] = p.Rejected }.ToJsonString()));
-        var trainFile = Path.Combine(Dir, "train.jsonl");
-        File.WriteAllLines(trainFile, File.ReadLines(PreferenceMaterial.HhRlhf).Take(48));
+        File.WriteAllLines(Path.Combine(Dir, "train.jsonl"), File.ReadLines(PreferenceMaterial.HhRlhf).Take(48));
 
+        Summary = Train("run", "lora", steps: 4);
+        FullSummary = Train("full-run", "full", steps: 2);
+    }
+
+    /// <summary>The same data trained with <c>mechanism: full</c>, which saves <c>model/</c> instead of <c>adapter/</c>.</summary>
+    public string FullRunDir => Path.Combine(Dir, "full-run");
+
+    public JsonNode FullSummary { get; }
+
+    JsonNode Train(string outputDir, string mechanism, int steps)
+    {
         var yaml = $"""
             model: {TestPaths.Stories260k}
             objective: reward
-            mechanism: lora
+            mechanism: {mechanism}
             device: cpu
-            output_dir: run
+            output_dir: {outputDir}
             data:
-              train: {trainFile}
+              train: {Path.Combine(Dir, "train.jsonl")}
               eval: {PairsFile}
               max_length: {MaxLength}
             lora:
@@ -51,14 +61,14 @@ public sealed class RewardRunFixture : IDisposable
               dropout: 0
               target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]
             training:
-              max_steps: 4
+              max_steps: {steps}
               batch_size: 4
               learning_rate: 5.0e-3
               lr_scheduler: constant
               seed: 42
             """;
-        RecipeRun.Execute(RecipeLoader.Parse(yaml, Path.Combine(Dir, "recipe.yaml"), Dir));
-        Summary = JsonNode.Parse(File.ReadAllText(Path.Combine(RunDir, "summary.json")))!;
+        RecipeRun.Execute(RecipeLoader.Parse(yaml, Path.Combine(Dir, outputDir + ".yaml"), Dir));
+        return JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, outputDir, "summary.json")))!;
     }
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);

@@ -11,9 +11,11 @@ public sealed class ScoreCommandTests(RewardRunFixture run, ITestOutputHelper ou
 {
     static readonly string MaxLength = RewardRunFixture.MaxLength.ToString();
 
-    CliResult Score(string data, params string[] extra)
+    CliResult Score(string data, params string[] extra) => ScoreWith(run.RunDir, data, extra);
+
+    CliResult ScoreWith(string rewardDir, string data, params string[] extra)
     {
-        string[] args = ["score", "--model", TestPaths.Stories260k, "--reward-model", run.RunDir, "--data", data,
+        string[] args = ["score", "--model", TestPaths.Stories260k, "--reward-model", rewardDir, "--data", data,
             "--max-length", MaxLength, "--device", "cpu", .. extra];
         var result = CliProcess.Run(run.Dir, args);
         output.WriteLine(result.Stdout);
@@ -37,17 +39,21 @@ public sealed class ScoreCommandTests(RewardRunFixture run, ITestOutputHelper ou
     }
 
     [Fact]
-    public void Pairs_ReproduceTheRunsEvalMetrics()
-    {
-        var result = Score(run.PairsFile);
+    public void Pairs_ReproduceTheRunsEvalMetrics() => AssertEvalMetrics(Score(run.PairsFile), run.Summary);
 
+    [Fact]
+    public void FullModelFolder_ReproducesTheRunsEvalMetrics() =>
+        AssertEvalMetrics(ScoreWith(Path.Combine(run.FullRunDir, "model"), run.PairsFile), run.FullSummary);
+
+    static void AssertEvalMetrics(CliResult result, JsonNode runSummary)
+    {
         Assert.Equal(0, result.ExitCode);
         var summary = JsonNode.Parse(result.Stdout)!;
         Assert.Equal(8, summary["pairs"]!.GetValue<int>());
-        Assert.Equal(run.Summary["eval_reward_accuracy"]!.GetValue<double>(), summary["accuracy"]!.GetValue<double>());
-        Assert.Equal(run.Summary["eval_reward_accuracy_wilson95"]![0]!.GetValue<double>(), summary["accuracy_wilson95"]![0]!.GetValue<double>(), 1e-12);
-        Assert.Equal(run.Summary["eval_reward_margin"]!.GetValue<double>(), summary["margin"]!.GetValue<double>(), 1e-5);
-        Assert.NotEqual(0, summary["margin"]!.GetValue<double>()); // four steps moved the zero-initialised head
+        Assert.Equal(runSummary["eval_reward_accuracy"]!.GetValue<double>(), summary["accuracy"]!.GetValue<double>());
+        Assert.Equal(runSummary["eval_reward_accuracy_wilson95"]![0]!.GetValue<double>(), summary["accuracy_wilson95"]![0]!.GetValue<double>(), 1e-12);
+        Assert.Equal(runSummary["eval_reward_margin"]!.GetValue<double>(), summary["margin"]!.GetValue<double>(), 1e-5);
+        Assert.NotEqual(0, summary["margin"]!.GetValue<double>()); // training moved the zero-initialised head
     }
 
     [Fact]
