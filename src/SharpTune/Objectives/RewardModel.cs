@@ -3,6 +3,7 @@ using SharpTune.Mechanisms;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
 using SharpTune.Tokenization;
+using SharpTune.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,7 +58,7 @@ public sealed class RewardModel : IDisposable
     /// <summary>
     /// Loads the reward model in <paramref name="rewardDir"/> on top of <paramref name="baseDir"/>.
     /// <paramref name="rewardDir"/> is a run folder, or its <c>adapter/</c> or <c>model/</c> folder: whichever of
-    /// them contains <see cref="RewardObjective.ValueHeadFile"/>. A folder with <c>config.json</c> is a full model and
+    /// them contains <see cref="PreferenceRun.RewardValueHeadFile"/>. A folder with <c>config.json</c> is a full model and
     /// replaces the base weights; any other folder is an adapter loaded onto the base, of any mechanism
     /// <see cref="AdapterFolder"/> knows. The tokenizer is the base model's, as in training.
     /// </summary>
@@ -84,7 +85,7 @@ public sealed class RewardModel : IDisposable
             if (device.type != DeviceType.CPU)
                 model.to(device);
             model.eval();
-            var head = RewardObjective.LoadValueHead(Path.Combine(artifactDir, RewardObjective.ValueHeadFile), model.Config.HiddenSize, device);
+            var head = RewardObjective.LoadValueHead(Path.Combine(artifactDir, PreferenceRun.RewardValueHeadFile), model.Config.HiddenSize, device);
             return new RewardModel(model, tokenizer, head, artifactDir, maxLength);
         }
         catch
@@ -128,10 +129,10 @@ public sealed class RewardModel : IDisposable
             throw SharpTuneInputException.At(rewardDir, null, "--reward-model",
                 "folder not found; pass the output_dir of a run with objective: reward, or its adapter/ or model/ folder");
         foreach (var candidate in new[] { rewardDir, Path.Combine(rewardDir, "adapter"), Path.Combine(rewardDir, "model") })
-            if (File.Exists(Path.Combine(candidate, RewardObjective.ValueHeadFile)))
+            if (File.Exists(Path.Combine(candidate, PreferenceRun.RewardValueHeadFile)))
                 return candidate;
         throw SharpTuneInputException.At(rewardDir, null, "--reward-model",
-            $"no {RewardObjective.ValueHeadFile} here or in adapter/ or model/; pass the output_dir of a run with objective: reward, or its adapter/ or model/ folder");
+            $"no {PreferenceRun.RewardValueHeadFile} here or in adapter/ or model/; pass the output_dir of a run with objective: reward, or its adapter/ or model/ folder");
     }
 
     public void Dispose()

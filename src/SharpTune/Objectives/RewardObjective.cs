@@ -20,10 +20,7 @@ namespace SharpTune.Objectives;
 /// </remarks>
 public sealed class RewardObjective : ITrainingObjective
 {
-    /// <summary>File name of the saved value head, beside the adapter or model weights.</summary>
-    public const string ValueHeadFile = "value_head.safetensors";
-
-    /// <summary>Tensor name of the head's weight, in checkpoints and in <see cref="ValueHeadFile"/>.</summary>
+    /// <summary>Tensor name of the head's weight, in checkpoints and in the saved value head file.</summary>
     public const string ValueHeadWeight = "value_head.weight";
 
     /// <summary>The value head: weight <c>[1, hidden]</c>, checkpoint name <c>value_head.weight</c>.</summary>
@@ -38,10 +35,6 @@ public sealed class RewardObjective : ITrainingObjective
     }
 
     public IEnumerable<(string Name, Parameter Parameter)> ExtraParameters => [(ValueHeadWeight, ValueHead.weight!)];
-
-    /// <summary>Writes the head to <see cref="ValueHeadFile"/> in <paramref name="dir"/>.</summary>
-    public void SaveValueHead(string dir) =>
-        SafetensorsWriter.Save(Path.Combine(dir, ValueHeadFile), new Dictionary<string, Tensor> { [ValueHeadWeight] = ValueHead.weight! });
 
     /// <summary>Reads the head saved in <paramref name="path"/> into a new objective of float32 on <paramref name="device"/>.</summary>
     /// <exception cref="SharpTuneInputException">The file is missing or contains no <c>[1, hiddenSize]</c> weight.</exception>

@@ -5,6 +5,7 @@ using SharpTune.Data;
 using SharpTune.Mechanisms.Lora;
 using SharpTune.Models;
 using SharpTune.Models.Llama;
+using SharpTune.Models.Safetensors;
 using SharpTune.Objectives;
 using SharpTune.Recipes;
 using SharpTune.Runtime;
@@ -66,7 +67,9 @@ public static class PreferenceRun
             PeftAdapter.Save(model, loraOptions, artifactDir, recipe.Model);
         else
             PretrainedModel.Save(model, artifactDir, recipe.Model);
-        rewardObjective?.SaveValueHead(artifactDir);
+        if (rewardObjective is not null)
+            SafetensorsWriter.Save(Path.Combine(artifactDir, RewardValueHeadFile),
+                new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
         var summary = new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
         var json = new JsonObject
         {
@@ -95,7 +98,7 @@ public static class PreferenceRun
     }
 
     /// <summary>File name of a reward model's value head, saved beside the adapter or model weights.</summary>
-    public const string RewardValueHeadFile = RewardObjective.ValueHeadFile;
+    public const string RewardValueHeadFile = "value_head.safetensors";
 
     /// <summary>
     /// Returns the run's objective and its reward for the metrics: the value head's score, DPO's implicit reward, or

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SharpTune.Objectives;
+using SharpTune.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -150,7 +151,7 @@ public sealed class ScoreCommandTests(RewardRunFixture run, ITestOutputHelper ou
     {
         var adapterOnly = Path.Combine(run.Dir, "adapter-only");
         Directory.CreateDirectory(adapterOnly);
-        foreach (var file in Directory.GetFiles(Path.Combine(run.RunDir, "adapter")).Where(f => !f.EndsWith(RewardObjective.ValueHeadFile)))
+        foreach (var file in Directory.GetFiles(Path.Combine(run.RunDir, "adapter")).Where(f => !f.EndsWith(PreferenceRun.RewardValueHeadFile)))
             File.Copy(file, Path.Combine(adapterOnly, Path.GetFileName(file)), overwrite: true);
 
         var result = CliProcess.Run(run.Dir, "score", "--model", TestPaths.Stories260k, "--reward-model", adapterOnly,
@@ -158,7 +159,7 @@ public sealed class ScoreCommandTests(RewardRunFixture run, ITestOutputHelper ou
 
         Assert.Equal(2, result.ExitCode);
         var error = Assert.Single(result.ErrorLines);
-        Assert.Contains($"{adapterOnly}: --reward-model: no {RewardObjective.ValueHeadFile}", error);
+        Assert.Contains($"{adapterOnly}: --reward-model: no {PreferenceRun.RewardValueHeadFile}", error);
     }
 
     [Fact]
