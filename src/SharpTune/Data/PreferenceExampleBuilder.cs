@@ -26,14 +26,24 @@ public sealed class PreferenceExampleBuilder(HfTokenizer tokenizer, int maxLengt
 
     public TokenizedPair Build(PreferencePair pair)
     {
-        var prompt = new List<long>();
-        if (tokenizer.AddBos && tokenizer.BosId is long bos)
-            prompt.Add(bos);
-        prompt.AddRange(tokenizer.Encode(pair.Prompt));
+        var prompt = PromptIds(pair.Prompt);
         return new TokenizedPair(Row(prompt, pair.Chosen, pair.Source), Row(prompt, pair.Rejected, pair.Source));
     }
 
-    TokenizedExample Row(List<long> prompt, string responseText, RecordSource source)
+    /// <summary>Tokenizes one prompt and response as a single row, the way each side of a pair is built.</summary>
+    public TokenizedExample BuildRow(string prompt, string response, RecordSource? source = null) =>
+        Row(PromptIds(prompt), response, source);
+
+    List<long> PromptIds(string prompt)
+    {
+        var ids = new List<long>();
+        if (tokenizer.AddBos && tokenizer.BosId is long bos)
+            ids.Add(bos);
+        ids.AddRange(tokenizer.Encode(prompt));
+        return ids;
+    }
+
+    TokenizedExample Row(List<long> prompt, string responseText, RecordSource? source)
     {
         var response = tokenizer.Encode(responseText).Append(eosId).ToList();
         var promptPart = prompt;
