@@ -7,6 +7,8 @@ using SharpTune.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using SharpTune.Objectives.Rl;
+
 namespace SharpTune.Objectives;
 
 /// <summary>
@@ -14,7 +16,7 @@ namespace SharpTune.Objectives;
 /// adapter, or the run's full model), its tokenizer and the value head. Each (prompt, response) becomes one row
 /// exactly as in training, BOS, prompt, response and EOS, and its score is the value head's output at EOS.
 /// </summary>
-public sealed class RewardModel : IDisposable
+public sealed class RewardModel : IRewardFunction, IDisposable
 {
     readonly RewardObjective head;
     readonly PreferenceExampleBuilder builder;
