@@ -35,14 +35,14 @@ if (args.Length >= 3 && args[0] == "measure")
 
 var stories = args.Length > 0 ? args[0] : Path.Combine("..", "shared", "models", "stories260k");
 int repeats = args.Length > 1 ? int.Parse(args[1]) : 3;
-string only = args.Length > 2 ? args[2] : "";
+string modelFilter = args.Length > 2 ? args[2] : "";
 Console.WriteLine($"CPU, fp32 (qlora: NF4 base, bf16 compute), AdamW, {Steps} steps, {repeats} runs per row; measured = VmHWM over the training steps − VmRSS before the model is built; median (min–max).");
 Console.WriteLine("| model | batch × seq | mechanism | estimate MiB | measured MiB | estimate / measured | weights estimate MiB |");
 Console.WriteLine("|---|---|---|---:|---:|---:|---:|");
 foreach (var model in new[] { stories, "random-56m" })
 {
     string name = Path.GetFileName(model);
-    if (only.Length > 0 && only != name)
+    if (modelFilter.Length > 0 && modelFilter != name)
         continue;
     var (batchSize, seqLen) = Shape(model);
     foreach (var mechanism in mechanisms)
@@ -63,16 +63,16 @@ foreach (var model in new[] { stories, "random-56m" })
             runs.Add(double.Parse(parts[1]));
         }
         runs.Sort();
-        double e = double.Parse(estimate), median = runs[runs.Count / 2];
-        Console.WriteLine($"| {name} | {batchSize} × {seqLen} | {mechanism} | {e:0.0} | {median:0.0} ({runs[0]:0.0}–{runs[^1]:0.0}) | " +
-                          $"{e / median:0.00} ({e / runs[^1]:0.00}–{e / runs[0]:0.00}) | {weights} |");
+        double estimateMiB = double.Parse(estimate), median = runs[runs.Count / 2];
+        Console.WriteLine($"| {name} | {batchSize} × {seqLen} | {mechanism} | {estimateMiB:0.0} | {median:0.0} ({runs[0]:0.0}–{runs[^1]:0.0}) | " +
+                          $"{estimateMiB / median:0.00} ({estimateMiB / runs[^1]:0.00}–{estimateMiB / runs[0]:0.00}) | {weights} |");
     }
 }
 
 // stories260k trains at its full context (max_position_embeddings 512) with 32 sequences per step, so activations
-// are hundreds of MiB and 1 to 3 MiB of run-to-run noise moves the ratio by about 1%. At batch 4 × 128 its runs
-// totalled 5 to 20 MiB and the noise alone moved the ratio by 10% to 40%. The 56 M model keeps a short shape that
-// its weights and optimizer states already dominate, so each run takes minutes rather than tens of minutes.
+// dominate and every run is tens to hundreds of MiB: 1 to 3 MiB of run-to-run noise moves the ratio by a few percent.
+// At batch 4 × 128 its runs totalled 5 to 20 MiB and the noise alone moved the ratio by 10% to 40%. The 56 M model
+// keeps a short shape that its weights and optimizer states already dominate, so each run takes minutes, not tens.
 static (int BatchSize, int SeqLen) Shape(string model) => model == "random-56m" ? (4, 128) : (32, 512);
 
 static string Measure(string modelArg, string mechanism)
@@ -82,8 +82,7 @@ static string Measure(string modelArg, string mechanism)
     var dtype = mechanism == "qlora" ? ScalarType.BFloat16 : ScalarType.Float32;
     // A warm-up run of a random model of the same configuration creates libtorch's one-off state first: mapped
     // kernels, oneDNN primitives and their caches, which grow with the number of layers. That state belongs to the
-    // planner's separate overhead line, not to the run's working set. On stories260k it is 20 to 40 MiB, more than
-    // the run itself.
+    // planner's separate overhead line, not to the run's working set. On stories260k it is 20 to 40 MiB.
     var config = modelArg == "random-56m" ? RandomConfig() : ModelConfig.Load(modelArg);
     Train(Build(config, null, mechanism, dtype), mechanism, batchSize, seqLen);
     GC.Collect();
