@@ -22,26 +22,28 @@ public static class ActivationEstimator
         bool decoder = m.Architecture == ArchitectureKind.Decoder;
         bool trainsBase = !request.FreezesBase;
 
-        // Each norm takes its statistic in fp32 (as transformers' LlamaRMSNorm does) and saves its fp32 input (4 B);
-        // a trained weight also keeps the normalized tensor it multiplies, in the compute dtype. The norm's output is
+        // Each norm takes its statistic in fp32, as transformers' LlamaRMSNorm does, and saves its fp32 input (4 B).
+        // A trained weight also keeps the normalized tensor it multiplies, in the compute dtype. The norm's output is
         // counted below, as the input of the projections that save it.
         long norms = 2 * h * (trainsBase ? 4 + element : 4);
         // Scaled-dot-product attention saves q, k and v (k and v repeated to every query head) and its output, which
-        // is also o_proj's input; the math path also saves the probabilities, a fused kernel recomputes them.
+        // is also o_proj's input. The math path also saves the probabilities, which a fused kernel recomputes.
         long attention = 4 * q + (request.FusedAttention ? 0 : (long)m.NumAttentionHeads * request.SeqLen);
         // The gated MLP saves gate (silu's input), silu(gate) and up (the product's operands); a trained down_proj
         // also keeps their product. The GELU MLP saves the GELU input and, when trained, its output.
-        long mlp = decoder ? (trainsBase ? 4 * i : 3 * i) : (trainsBase ? 2 * i : i);
+        long mlp = decoder ? 3 * i : i;
+        if (trainsBase)
+            mlp += i;
         // Trained projections keep their inputs: the two norm outputs (q/k/v and gate/up share one each).
         long inputs = trainsBase ? 2 * h : 0;
         return norms + element * (attention + mlp + inputs + AdapterElements(request));
     }
 
     /// <summary>
-    /// Elements per token a LoRA adapter keeps besides the base's: the input of each adapted projection that no
-    /// one else saves (A's weight gradient needs it) and A's output (B's weight gradient needs it); DoRA also keeps
-    /// the base output and the update that its magnitude scales. ReFT keeps the layer output its linear maps read
-    /// and the low-rank edit: it computes the edit at every token and then selects the intervened positions.
+    /// Elements per token that an adapter saves besides the base. LoRA keeps the input of each adapted projection
+    /// that nothing else saves (A's weight gradient needs it) and A's output (B's weight gradient needs it). DoRA
+    /// also keeps the base output and the update that its magnitude scales. ReFT keeps the layer output its linear
+    /// maps read and the low-rank edit, because it computes the edit at every token and then selects the positions.
     /// </summary>
     static long AdapterElements(PlanRequest request)
     {
@@ -50,7 +52,8 @@ public static class ActivationEstimator
         switch (request.Mechanism)
         {
             case PlanMechanism.Lora or PlanMechanism.Qlora or PlanMechanism.Dora:
-                var targets = new List<(long Input, long Out)> { (h, m.QueryWidth), (0, m.KeyValueWidth) }; // q and v share the norm output
+                // q saves the first norm output for its A; v reads the same tensor.
+                var targets = new List<(long Input, long Out)> { (h, m.QueryWidth), (0, m.KeyValueWidth) };
                 if (request.LoraAllLinear)
                 {
                     targets.Add((0, m.KeyValueWidth));
@@ -85,9 +88,11 @@ public static class ActivationEstimator
         long perLayer = BytesPerTokenPerLayer(request);
         // With a frozen base and embeddings, the first layer's input needs no gradient, so its norm keeps nothing;
         // ReFT has no trained weight inside the first layer at all (its first edit follows that layer).
-        long firstLayerSaving = !request.FreezesBase ? 0
-            : request.Mechanism is PlanMechanism.Loreft or PlanMechanism.Direft ? perLayer - element * AdapterElements(request)
-            : 4 * h;
+        long firstLayerSaving = 0;
+        if (request.Mechanism is PlanMechanism.Loreft or PlanMechanism.Direft)
+            firstLayerSaving = perLayer - element * AdapterElements(request);
+        else if (request.FreezesBase)
+            firstLayerSaving = 4 * h;
         // The final norm feeds the trained LM head in full fine-tuning; with a frozen base it keeps its input only.
         long finalNorm = !request.FreezesBase ? 4 * h + 2 * element * h : 4 * h;
         long saved = request.GradientCheckpointing
@@ -111,10 +116,10 @@ public static class ActivationEstimator
 
     /// <summary>
     /// Elements per token alive in the larger block of a forward pass without autograd. Each module frees its
-    /// intermediates when it returns (its dispose scope ends), so the MLP step holds the layer input, o_proj's output,
-    /// the residual, the norm output, gate, silu(gate), up, their product, down's output and the layer output
-    /// (6h + 4i). Attention holds the input, the norm output and o_proj's output, q, k and v, the rotated q and k,
-    /// k and v repeated to every query head, and the attention output (3h + 5q + 3kv).
+    /// intermediates when it returns (its dispose scope ends). So the MLP step keeps the layer input, o_proj's
+    /// output, the residual, the norm output, gate, silu(gate), up, their product, down's output and the layer
+    /// output alive (6h + 4i). Attention keeps the input, the norm output and o_proj's output, q, k and v, the
+    /// rotated q and k, k and v repeated to every query head, and the attention output (3h + 5q + 3kv).
     /// </summary>
     public static long ForwardWorkingSet(ModelShape m)
     {

@@ -86,7 +86,7 @@ public sealed class LlamaModel : nn.Module
                 ? LayerCheckpoint.Apply(layers[i], hidden, table.Cos, table.Sin, mask)
                 : layers[i].Forward(hidden, table.Cos, table.Sin, mask, cache);
             hidden = HiddenStateHook is null ? output : HiddenStateHook.AfterLayer(i, output, promptPositions);
-            // Free each layer's input and unedited output now rather than when the scope ends: without autograd (head
+            // Free each layer's input and unedited output now rather than when the scope ends. Without autograd (head
             // tuning, evaluation, generation) they would otherwise keep one hidden state per layer alive. Tensors that
             // backward needs stay alive through autograd's own references.
             if (!ReferenceEquals(output, hidden))
