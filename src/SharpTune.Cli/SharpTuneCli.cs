@@ -11,6 +11,7 @@ public static class SharpTuneCli
         TrainCommand.Create(),
         GenerateCommand.Create(),
         EvalCommand.Create(),
+        ScoreCommand.Create(),
         MergeCommand.Create(),
         ChatCommand.Create(),
         ExportCommand.Create(),

@@ -3,9 +3,16 @@ using static TorchSharp.torch;
 
 namespace SharpTune.Data;
 
+/// <summary>Which end of a row the collator pads.</summary>
+public enum PaddingSide
+{
+    Right,
+    Left,
+}
+
 /// <summary>
-/// Stacks tokenized examples into a right-padded <see cref="Batch"/>. Padding positions get the pad id as input,
-/// <see cref="Batch.IgnoreIndex"/> as label, position 0 and segment 0.
+/// Stacks tokenized examples into a padded <see cref="Batch"/>, right-padded unless asked otherwise. Padding
+/// positions get the pad id as input, <see cref="Batch.IgnoreIndex"/> as label, position 0 and segment 0.
 /// </summary>
 public sealed class Collator
 {
@@ -17,8 +24,11 @@ public sealed class Collator
     /// <summary>Creates a collator padding with the tokenizer's pad id, else its EOS id, else 0.</summary>
     public static Collator For(HfTokenizer tokenizer) => new(tokenizer.PadId ?? tokenizer.EosId ?? 0);
 
-    /// <summary>Collates the examples, padding to the longest one or to <paramref name="padToLength"/> when given.</summary>
-    public Batch Collate(IReadOnlyList<TokenizedExample> examples, int? padToLength = null)
+    /// <summary>
+    /// Collates the examples, padding to the longest one or to <paramref name="padToLength"/> when given. Left padding
+    /// puts the pads first; a row's positions still count from 0 at its first real token.
+    /// </summary>
+    public Batch Collate(IReadOnlyList<TokenizedExample> examples, int? padToLength = null, PaddingSide side = PaddingSide.Right)
     {
         if (examples.Count == 0)
             throw new ArgumentException("a batch needs at least one example", nameof(examples));
@@ -38,7 +48,7 @@ public sealed class Collator
         for (var row = 0; row < count; row++)
         {
             var example = examples[row];
-            var start = row * length;
+            var start = row * length + (side == PaddingSide.Left ? length - example.Length : 0);
             for (var i = 0; i < example.Length; i++)
             {
                 inputIds[start + i] = example.InputIds[i];

@@ -26,27 +26,46 @@ public sealed class PreferenceExampleBuilder(HfTokenizer tokenizer, int maxLengt
 
     public TokenizedPair Build(PreferencePair pair)
     {
-        var prompt = new List<long>();
-        if (tokenizer.AddBos && tokenizer.BosId is long bos)
-            prompt.Add(bos);
-        prompt.AddRange(tokenizer.Encode(pair.Prompt));
-        var chosen = tokenizer.Encode(pair.Chosen).Append(eosId).ToList();
-        var rejected = tokenizer.Encode(pair.Rejected).Append(eosId).ToList();
+        var prompt = PromptIds(pair.Prompt);
+        var chosen = ResponseIds(pair.Chosen);
+        var rejected = ResponseIds(pair.Rejected);
 
         // One prompt cut for both rows, sized by the longer response as TRL does, so both responses answer the same
         // prompt and ReFT edits the same prompt tokens in both.
-        int longer = Math.Max(chosen.Count, rejected.Count);
-        var promptPart = prompt;
-        if (prompt.Count + longer > maxLength)
-        {
-            int promptBudget = Math.Max(Math.Min(prompt.Count, maxLength / 2), maxLength - longer);
-            promptBudget = Math.Max(1, Math.Min(promptBudget, maxLength - 1));
-            promptPart = prompt.Skip(prompt.Count - Math.Min(prompt.Count, promptBudget)).ToList();
-        }
+        var promptPart = PromptPart(prompt, Math.Max(chosen.Count, rejected.Count));
         return new TokenizedPair(Row(prompt, promptPart, chosen, pair.Source), Row(prompt, promptPart, rejected, pair.Source));
     }
 
-    TokenizedExample Row(List<long> prompt, List<long> promptPart, List<long> response, RecordSource source)
+    /// <summary>Tokenizes one prompt and response as a single row, the way each side of a pair is built.</summary>
+    public TokenizedExample BuildRow(string prompt, string response, RecordSource? source = null)
+    {
+        var promptIds = PromptIds(prompt);
+        var responseIds = ResponseIds(response);
+        return Row(promptIds, PromptPart(promptIds, responseIds.Count), responseIds, source);
+    }
+
+    List<long> PromptIds(string prompt)
+    {
+        var ids = new List<long>();
+        if (tokenizer.AddBos && tokenizer.BosId is long bos)
+            ids.Add(bos);
+        ids.AddRange(tokenizer.Encode(prompt));
+        return ids;
+    }
+
+    List<long> ResponseIds(string response) => tokenizer.Encode(response).Append(eosId).ToList();
+
+    /// <summary>Returns the end of <paramref name="prompt"/> that fits beside a response of <paramref name="responseLength"/> tokens.</summary>
+    List<long> PromptPart(List<long> prompt, int responseLength)
+    {
+        if (prompt.Count + responseLength <= maxLength)
+            return prompt;
+        int promptBudget = Math.Max(Math.Min(prompt.Count, maxLength / 2), maxLength - responseLength);
+        promptBudget = Math.Max(1, Math.Min(promptBudget, maxLength - 1));
+        return prompt.Skip(prompt.Count - Math.Min(prompt.Count, promptBudget)).ToList();
+    }
+
+    TokenizedExample Row(List<long> prompt, List<long> promptPart, List<long> response, RecordSource? source)
     {
         if (promptPart.Count < prompt.Count || promptPart.Count + response.Count > maxLength)
         {

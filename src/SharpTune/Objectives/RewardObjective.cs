@@ -1,6 +1,7 @@
 using SharpTune.Data;
 using SharpTune.Mechanisms.Heads;
 using SharpTune.Models.Llama;
+using SharpTune.Models.Safetensors;
 using SharpTune.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -20,6 +21,9 @@ namespace SharpTune.Objectives;
 /// </remarks>
 public sealed class RewardObjective : ITrainingObjective
 {
+    /// <summary>Tensor name of the head's weight, in checkpoints and in the saved value head file.</summary>
+    public const string ValueHeadWeight = "value_head.weight";
+
     /// <summary>The value head: weight <c>[1, hidden]</c>, checkpoint name <c>value_head.weight</c>.</summary>
     public Linear ValueHead { get; }
 
@@ -31,7 +35,29 @@ public sealed class RewardObjective : ITrainingObjective
             ValueHead.weight!.zero_();
     }
 
-    public IEnumerable<(string Name, Parameter Parameter)> ExtraParameters => [("value_head.weight", ValueHead.weight!)];
+    public IEnumerable<(string Name, Parameter Parameter)> ExtraParameters => [(ValueHeadWeight, ValueHead.weight!)];
+
+    /// <summary>Reads the head saved in <paramref name="path"/> into a new objective of float32 on <paramref name="device"/>.</summary>
+    /// <exception cref="SharpTuneInputException">The file is missing or contains no <c>[1, hiddenSize]</c> weight.</exception>
+    public static RewardObjective LoadValueHead(string path, long hiddenSize, Device device)
+    {
+        if (!File.Exists(path))
+            throw SharpTuneInputException.At(path, null, null,
+                "value head file not found; a run with objective: reward writes it beside adapter/ or model/");
+        using var reader = SafetensorsReader.Open(path);
+        if (!reader.Contains(ValueHeadWeight))
+            throw SharpTuneInputException.At(path, null, ValueHeadWeight,
+                $"missing; the file contains {string.Join(", ", reader.Names)}, so it is not a value head that sharptune train wrote");
+        using var weight = reader.GetTensor(ValueHeadWeight);
+        if (!weight.shape.SequenceEqual([1L, hiddenSize]))
+            throw SharpTuneInputException.At(path, null, ValueHeadWeight,
+                $"shape [{string.Join(", ", weight.shape)}] does not fit a model of hidden size {hiddenSize}; expected [1, {hiddenSize}], so pass the base model the reward model was trained on");
+
+        var objective = new RewardObjective(hiddenSize, ScalarType.Float32, device);
+        using (no_grad())
+            objective.ValueHead.weight!.copy_(weight.to(ScalarType.Float32));
+        return objective;
+    }
 
     public long TermCount(Batch batch) => batch.InputIds.shape[0] / 2;
 

@@ -23,6 +23,7 @@ internal static class RecipeKeys
         "head.pooling", "head.hidden_size", "head.num_layers", "head.class_weights",
         "dpo.beta", "dpo.loss_type", "dpo.precompute_ref_log_probs", "dpo.simpo_gamma",
         "rl.algorithm", "rl.reward", "rl.reward_word", "rl.reward_length_unit", "rl.reward_target_length",
+        "rl.reward_model", "rl.reward_model_base",
         "rl.rollout_batch_size", "rl.num_generations", "rl.max_new_tokens", "rl.temperature", "rl.top_k", "rl.top_p",
         "rl.kl_coef", "rl.adaptive_kl", "rl.target_kl", "rl.kl_horizon", "rl.beta", "rl.gamma", "rl.lam",
         "rl.cliprange", "rl.cliprange_value", "rl.vf_coef", "rl.ppo_epochs",

@@ -21,6 +21,9 @@ public enum RewardKind
 
     /// <summary>Response length, or minus its distance to <c>rl.reward_target_length</c>.</summary>
     Length,
+
+    /// <summary>The score of a reward model trained with <c>objective: reward</c>, read from <c>rl.reward_model</c>.</summary>
+    RewardModel,
 }
 
 /// <summary>Unit of the <see cref="RewardKind.Length"/> reward.</summary>
@@ -53,6 +56,18 @@ public sealed record RlOptions
     /// Key <c>rl.reward_target_length</c>, default none.
     /// </summary>
     public int? RewardTargetLength { get; init; }
+
+    /// <summary>
+    /// Output folder of an <c>objective: reward</c> run (or its <c>adapter/</c> or <c>model/</c> folder) that
+    /// <see cref="RewardKind.RewardModel"/> scores with. Key <c>rl.reward_model</c>, required for that reward.
+    /// </summary>
+    public string? RewardModel { get; init; }
+
+    /// <summary>
+    /// Base model the reward run started from; its tokenizer encodes the scored text. Key
+    /// <c>rl.reward_model_base</c>, default the recipe's <c>model</c>.
+    /// </summary>
+    public string? RewardModelBase { get; init; }
 
     /// <summary>Prompts per rollout batch (one training step). Key <c>rl.rollout_batch_size</c>, default 8.</summary>
     public int RolloutBatchSize { get; init; } = 8;

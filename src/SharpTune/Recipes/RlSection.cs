@@ -16,6 +16,8 @@ internal static class RlSection
             RewardWord = values.Text("rl.reward_word", allowNull: true),
             RewardLengthUnit = values.Enum<LengthUnit>("rl.reward_length_unit") ?? d.RewardLengthUnit,
             RewardTargetLength = values.Int("rl.reward_target_length", min: 0, allowNull: true),
+            RewardModel = values.Path("rl.reward_model", allowNull: true),
+            RewardModelBase = values.Path("rl.reward_model_base", allowNull: true),
             RolloutBatchSize = values.Int("rl.rollout_batch_size", min: 1) ?? d.RolloutBatchSize,
             NumGenerations = values.Int("rl.num_generations", min: 1) ?? d.NumGenerations,
             MaxNewTokens = values.Int("rl.max_new_tokens", min: 1) ?? d.MaxNewTokens,
@@ -65,6 +67,8 @@ internal static class RlSection
         }
         if (rl.Reward == RewardKind.WordCount && rl.RewardWord is null)
             throw values.Missing("rl.reward_word", "cat");
+        if (rl.Reward == RewardKind.RewardModel && rl.RewardModel is null)
+            throw values.Missing("rl.reward_model", "runs/reward");
         if (rl.RewardWord is string word && (word.Trim().Length == 0 || word.Any(char.IsWhiteSpace)))
             throw values.Error("rl.reward_word", values.SourceOf("rl.reward_word"), $"'{word}' is not one word; set a single word such as cat");
         if (rl.Algorithm is RlAlgorithm.Grpo or RlAlgorithm.Rloo && rl.NumGenerations < 2)
@@ -85,6 +89,8 @@ internal static class RlSection
         Entry(emitter, "reward_word", rl.RewardWord is null ? Null() : Quoted(rl.RewardWord));
         Entry(emitter, "reward_length_unit", Plain(RecipeEnum.ToYaml(rl.RewardLengthUnit)));
         Entry(emitter, "reward_target_length", Integer(rl.RewardTargetLength));
+        Entry(emitter, "reward_model", rl.RewardModel is null ? Null() : Quoted(rl.RewardModel));
+        Entry(emitter, "reward_model_base", rl.RewardModelBase is null ? Null() : Quoted(rl.RewardModelBase));
         Entry(emitter, "rollout_batch_size", Integer(rl.RolloutBatchSize));
         Entry(emitter, "num_generations", Integer(rl.NumGenerations));
         Entry(emitter, "max_new_tokens", Integer(rl.MaxNewTokens));

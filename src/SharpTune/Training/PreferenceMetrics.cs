@@ -23,6 +23,17 @@ public sealed record PreferenceMetrics(double Accuracy, double ChosenReward, dou
         return (center - halfWidth, center + halfWidth);
     }
 
+    /// <summary>Computes the metrics from the chosen and rejected reward of each pair.</summary>
+    public static PreferenceMetrics FromRewards(IReadOnlyList<float> chosen, IReadOnlyList<float> rejected)
+    {
+        if (chosen.Count != rejected.Count || chosen.Count == 0)
+            throw new ArgumentException($"expected the same positive number of chosen and rejected rewards, got {chosen.Count} and {rejected.Count}");
+        int pairs = chosen.Count;
+        double correct = chosen.Zip(rejected).Count(p => p.First > p.Second);
+        double chosenMean = chosen.Sum(r => (double)r) / pairs, rejectedMean = rejected.Sum(r => (double)r) / pairs;
+        return new PreferenceMetrics(correct / pairs, chosenMean, rejectedMean, chosenMean - rejectedMean, pairs);
+    }
+
     /// <summary>Evaluates DPO's implicit rewards β(log πθ − log πref) on <paramref name="source"/>.</summary>
     public static PreferenceMetrics Evaluate(LlamaForCausalLM model, DpoObjective objective, PreferenceBatchSource source, int batchSize) =>
         Evaluate(model, source, batchSize, objective.Rewards);

@@ -53,7 +53,9 @@ public static class RlhfRun
         using var frozenCopy = policy.FreezesBase ? null : PretrainedModel.Load(recipe.Model, dtype, device, logger);
         frozenCopy?.eval();
         using var valueHead = rl.Algorithm == RlAlgorithm.Ppo ? new ValueHead(config.HiddenSize, dtype, device) : null;
-        var reward = RewardFunctions.For(rl, tokenizer);
+        // A reward model sees the whole sample: the kept prompt, the response, BOS and EOS.
+        var reward = RewardFunctions.For(rl, tokenizer, recipe.Model, device, keep + rl.MaxNewTokens + 2);
+        using var rewardModel = reward as IDisposable;
         using var trainer = new RlTrainer(model, rl, recipe.Training, reward, tokenizer, new RolloutReference(frozenCopy), valueHead);
 
         var parameters = ParameterCount.Of(model);

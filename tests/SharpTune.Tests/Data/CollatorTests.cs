@@ -24,6 +24,20 @@ public sealed class CollatorTests
     }
 
     [Fact]
+    public void LeftPadding_PadsFirstAndCountsPositionsFromTheFirstToken()
+    {
+        TokenizedExample longer = new([Bos, D, Eos], [Ignore, D, Eos]);
+        TokenizedExample shorter = new([E, Eos], [Ignore, Eos]);
+
+        using var batch = new Collator(padId: 0).Collate([longer, shorter], side: PaddingSide.Left);
+
+        Assert.Equal([Bos, D, Eos, 0, E, Eos], batch.InputIds.data<long>().ToArray());
+        Assert.Equal([Ignore, D, Eos, Ignore, Ignore, Eos], batch.Labels.data<long>().ToArray());
+        Assert.Equal([0L, 1, 2, 0, 0, 1], batch.PositionIds.data<long>().ToArray());
+        Assert.Equal([1L, 1, 1, 0, 1, 1], batch.SegmentIds.data<long>().ToArray());
+    }
+
+    [Fact]
     public void PackedRows_TargetTokenCount()
     {
         // Targets after the shift: D, Eos, E in the first row and Eos in the second.

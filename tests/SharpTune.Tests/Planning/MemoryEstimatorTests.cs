@@ -64,34 +64,81 @@ public class MemoryEstimatorTests
         Assert.Equal(expected, TrainableParameters.Count(new PlanRequest { Model = Llama2, Mechanism = PlanMechanism.Loreft }));
     }
 
+    // The activation sums below use stories260k: h 64, i 172, 5 layers, 8 heads, 4 kv heads of 8 (q 64), vocab 512,
+    // s 16, b 2 (32 tokens). Language-model objectives add 12 B × 512 = 6144 B per token for the loss's backward.
+
     [Fact]
     public void ActivationsMatchHandSum()
     {
-        // stories260k: h 64, i 172, 5 layers, 8 heads, 4 kv heads of 8, vocab 512; s 16, b 2, fp32.
-        // Per layer 4·64 + 2·64 + 2·32 + 4·172 + 8·16 = 1264 elements; (5 + 1) · 1264 + 2·64 = 7712 elements × 4 B,
-        // plus logits 512 × 16 B (logits, log-softmax and both gradients): 39,040 B per token × 32 tokens.
+        // Full fp32, per layer: norms 2·64·(4 + 4) = 1024 B; 4 B × (4·64 + 8·16 attention + 4·172 MLP + 2·64 projection
+        // inputs) = 4800 B; 5824 B. 5 layers + final norm 4·64 + 2·4·64 = 768 B + max(6144, 5824) = 36,032 B per token.
         var request = Stories(gradientCheckpointing: false);
 
-        Assert.Equal(1_249_280, ActivationEstimator.Bytes(request));
+        Assert.Equal(1_153_024, ActivationEstimator.Bytes(request));
     }
 
     [Fact]
     public void CheckpointedActivationsMatchHandSum()
     {
-        // 5·64 layer inputs + 2 · 1264 (one layer recomputed, its gradients) + 2·64 = 2976 elements × 4 B + 8192 B logits.
+        // 5 layer inputs × 64 × 4 B = 1280 B + one recomputed layer 5824 B + 768 B + 6144 B = 14,016 B per token.
         var request = Stories(gradientCheckpointing: true);
 
-        Assert.Equal(643_072, ActivationEstimator.Bytes(request));
+        Assert.Equal(448_512, ActivationEstimator.Bytes(request));
     }
 
     [Fact]
     public void FusedAttentionDropsTheProbabilities()
     {
-        // Per layer 1264 − 8·16 = 1136 elements; (5 + 1) · 1136 + 2·64 = 6944 elements × 4 B + 8192 B logits = 35,968 B
-        // per token × 32 tokens.
+        // Per layer 5824 − 4 B · 8·16 = 5312 B; 5 · 5312 + 768 + 6144 = 33,472 B per token.
         var request = Stories(gradientCheckpointing: false) with { FusedAttention = true };
 
-        Assert.Equal(1_150_976, ActivationEstimator.Bytes(request));
+        Assert.Equal(1_071_104, ActivationEstimator.Bytes(request));
+    }
+
+    [Fact]
+    public void FrozenLinearsKeepNoInputs()
+    {
+        // LoRA on q and v: norms keep their fp32 inputs only, 2·64·4 = 512 B; 4 B × (4·64 attention + 3·172 MLP
+        // + 64 shared q/v input + 2·8 A outputs) = 3408 B; 3920 B per layer. The first layer's input needs no gradient
+        // (−4·64), the final norm keeps its input (4·64): 5 · 3920 − 256 + 256 + 6144 = 25,744 B per token.
+        var request = Stories(gradientCheckpointing: false) with { Mechanism = PlanMechanism.Lora, FusedAttention = true };
+
+        Assert.Equal(823_808, ActivationEstimator.Bytes(request));
+    }
+
+    [Fact]
+    public void QloraCountsEverySixteenBitAdapterInput()
+    {
+        // bf16 over NF4, LoRA on all seven projections: norms 512 B; 2 B × (256 + 516 + inputs 64 + 64 + 172
+        // + 7 · 8 A outputs) = 2256 B; 2768 B per layer. 5 · 2768 − 256 + 256 + 6144 = 19,984 B per token.
+        var request = Stories(gradientCheckpointing: false) with
+        {
+            Mechanism = PlanMechanism.Qlora, Precision = PlanPrecision.Nf4, LoraAllLinear = true, FusedAttention = true,
+        };
+
+        Assert.Equal(639_488, ActivationEstimator.Bytes(request));
+    }
+
+    [Fact]
+    public void ReftKeepsNothingBeforeItsFirstEdit()
+    {
+        // LoReFT r 4 after every layer: 512 + 4 B × (256 + 516 + 64 edited layer output + 4) = 3872 B per layer, of which
+        // the first layer keeps only its edit, 4 B × 68: 4 · 3872 + 272 + 256 + 6144 = 22,160 B per token.
+        var request = Stories(gradientCheckpointing: false) with { Mechanism = PlanMechanism.Loreft, FusedAttention = true };
+
+        Assert.Equal(709_120, ActivationEstimator.Bytes(request));
+    }
+
+    [Fact]
+    public void LinearProbeHoldsOneMlpStep()
+    {
+        // No autograd: max(6·64 + 4·172 = 1072, 3·64 + 5·64 + 3·32 = 608) elements × 4 B = 4288 B per token.
+        var request = Stories(gradientCheckpointing: false) with
+        {
+            Mechanism = PlanMechanism.LinearProbe, Objective = PlanObjective.Classify, FusedAttention = true,
+        };
+
+        Assert.Equal(137_216, ActivationEstimator.Bytes(request));
     }
 
     [Fact]

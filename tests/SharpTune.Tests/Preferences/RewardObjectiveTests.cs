@@ -18,30 +18,6 @@ public class RewardObjectiveTests
         return objective;
     }
 
-    static Batch LeftPadded(IReadOnlyList<TokenizedExample> rows, long padId)
-    {
-        int length = rows.Max(r => r.Length);
-        var ids = new long[rows.Count * length];
-        var labels = new long[ids.Length];
-        var positions = new long[ids.Length];
-        var segments = new long[ids.Length];
-        Array.Fill(ids, padId);
-        Array.Fill(labels, Batch.IgnoreIndex);
-        for (int row = 0; row < rows.Count; row++)
-        {
-            int offset = row * length + length - rows[row].Length;
-            for (int i = 0; i < rows[row].Length; i++)
-            {
-                ids[offset + i] = rows[row].InputIds[i];
-                labels[offset + i] = rows[row].Labels[i];
-                positions[offset + i] = i;
-                segments[offset + i] = 1;
-            }
-        }
-        long[] shape = [rows.Count, length];
-        return new Batch(tensor(ids, shape), tensor(labels, shape), tensor(positions, shape), tensor(segments, shape));
-    }
-
     [Fact]
     public void Scores_LeftAndRightPaddingAgree()
     {
@@ -51,7 +27,7 @@ public class RewardObjectiveTests
         var rows = pairs.SelectMany(p => new[] { p.Chosen, p.Rejected }).ToList();
         Assert.True(rows.Select(r => r.Length).Distinct().Count() > 1, "rows should differ in length, so both layouts pad");
         using var right = new Collator(0).Collate(rows);
-        using var left = LeftPadded(rows, padId: 0);
+        using var left = new Collator(0).Collate(rows, side: PaddingSide.Left);
 
         using var rightScores = objective.Scores(model, right);
         using var leftScores = objective.Scores(model, left);

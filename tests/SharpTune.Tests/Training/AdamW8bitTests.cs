@@ -67,12 +67,13 @@ public class AdamW8bitTests(ITestOutputHelper output)
     static float[] Steps(bool eightBit, ScalarType dtype, Device? stateDevice)
     {
         using var scope = NewDisposeScope();
-        torch.random.manual_seed(5);
-        var parameter = new Parameter(randn(64, 128).to(dtype));
+        // A private generator: tests in other classes run in parallel and draw from the global one.
+        using var generator = new Generator(5);
+        var parameter = new Parameter(randn(64, 128, generator: generator).to(dtype));
         using var optimizer = new AdamW([("w", parameter)], _ => true, eightBit, stateDevice);
         for (int step = 0; step < 5; step++)
         {
-            parameter.grad = randn(64, 128).to(dtype);
+            parameter.grad = randn(64, 128, generator: generator).to(dtype);
             optimizer.Step(lr: 1e-2, weightDecay: 0.1);
         }
         return parameter.to(ScalarType.Float32).data<float>().ToArray();
@@ -106,9 +107,9 @@ public class AdamW8bitTests(ITestOutputHelper output)
         Func<Parameter, AdamW> createOriginal, Func<Parameter, AdamW> createResumed)
     {
         using var scope = NewDisposeScope();
-        torch.random.manual_seed(9);
-        var grads = Enumerable.Range(0, 4).Select(_ => randn(size)).ToArray();
-        var first = new Parameter(randn(size));
+        using var generator = new Generator(9);
+        var grads = Enumerable.Range(0, 4).Select(_ => randn(size, generator: generator)).ToArray();
+        var first = new Parameter(randn(size, generator: generator));
         var second = new Parameter(first.detach().clone());
         using var original = createOriginal(first);
         using var resumed = createResumed(second);
@@ -155,7 +156,7 @@ public class AdamW8bitTests(ITestOutputHelper output)
 
         public static float[] Run(float[] start, bool eightBit)
         {
-            torch.random.manual_seed(1);
+            using var generator = new Generator(1);
             using var scope = NewDisposeScope();
             var weight = new Parameter(tensor(start));
             var curvature = tensor(Curvature);
@@ -164,7 +165,7 @@ public class AdamW8bitTests(ITestOutputHelper output)
             for (int step = 0; step < 300; step++)
             {
                 using (no_grad())
-                    weight.grad = curvature * (weight - target) + randn(Size); // ∇f plus noise
+                    weight.grad = curvature * (weight - target) + randn(Size, generator: generator); // ∇f plus noise
                 optimizer.Step(lr: 1e-2, weightDecay: 0);
             }
             return weight.data<float>().ToArray();

@@ -81,11 +81,17 @@ public sealed class LlamaModel : nn.Module
             if (!masks.TryGetValue(window, out var mask))
                 masks[window] = mask = AttentionMask.Build(seq, past, segmentIds, window == 0 ? null : window, device);
 
-            hidden = GradientCheckpointing && training && cache is null && is_grad_enabled()
+            var input = hidden;
+            var output = GradientCheckpointing && training && cache is null && is_grad_enabled()
                 ? LayerCheckpoint.Apply(layers[i], hidden, table.Cos, table.Sin, mask)
                 : layers[i].Forward(hidden, table.Cos, table.Sin, mask, cache);
-            if (HiddenStateHook is not null)
-                hidden = HiddenStateHook.AfterLayer(i, hidden, promptPositions);
+            hidden = HiddenStateHook is null ? output : HiddenStateHook.AfterLayer(i, output, promptPositions);
+            // Free each layer's input and unedited output now rather than when the scope ends. Without autograd (head
+            // tuning, evaluation, generation) they would otherwise keep one hidden state per layer alive. Tensors that
+            // backward needs stay alive through autograd's own references.
+            if (!ReferenceEquals(output, hidden))
+                output.Dispose();
+            input.Dispose();
         }
 
         return norm.forward(hidden).MoveToOuterDisposeScope();

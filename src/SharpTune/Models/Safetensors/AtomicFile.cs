@@ -1,14 +1,14 @@
 namespace SharpTune.Models.Safetensors;
 
 /// <summary>Writes a file through a temporary sibling and a rename, so readers see the old file or the new one, never a part.</summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>
     /// Runs <paramref name="write"/> on a new temporary file in the target's folder, flushes it to disk, then
     /// renames it over <paramref name="path"/>. If anything throws, the temporary file is deleted and an
     /// existing file at <paramref name="path"/> is left untouched. Creates the folder when it is missing.
     /// </summary>
-    internal static void Write(string path, Action<FileStream> write)
+    public static void Write(string path, Action<FileStream> write)
     {
         var target = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(target)!;
