@@ -38,6 +38,21 @@ public sealed class QloraPreferenceTests : IDisposable
         Assert.Equal("nf4", QuantizedBaseRecord.Read(Path.Combine(dir, "run", "adapter"))!.Name);
     }
 
+    [Theory]
+    [InlineData("orpo", "qlora", "fp32", "nf4")]
+    [InlineData("simpo", "lora", "fp4", "fp4")]
+    [InlineData("reward", "lora", "int8", "int8")]
+    public void OtherObjectives_TrainAdapterOnQuantizedBase(string objective, string mechanism, string precision, string stored)
+    {
+        var records = PreferenceRecipes.Run(PreferenceRecipes.Parse(dir, objective, mechanism, steps: 2, precision: precision));
+        var adapter = Path.Combine(dir, "run", "adapter");
+
+        Assert.All(records, r => Assert.True(double.IsFinite(r["loss"]!.GetValue<double>())));
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_model.safetensors")));
+        Assert.Equal(stored, QuantizedBaseRecord.Read(adapter)!.Name);
+        Assert.Equal(objective == "reward", File.Exists(Path.Combine(adapter, PolicyArtifact.ValueHeadFile)));
+    }
+
     [Fact]
     public void QloraDpoTraining_LeavesFourBitBaseBitwiseUnchanged()
     {
