@@ -87,7 +87,7 @@ public static class ScoreCommand
     static (List<JsonObject> Lines, JsonObject Summary) ScorePairs(RewardModel scorer, IReadOnlyList<PreferencePair> pairs)
     {
         // Rows 2i and 2i+1 are the chosen and rejected response of pair i.
-        var rows = pairs.SelectMany(p => new[] { scorer.Row(p.Prompt, p.Chosen, p.Source), scorer.Row(p.Prompt, p.Rejected, p.Source) }).ToList();
+        var rows = pairs.Select(scorer.PairRows).SelectMany(p => new[] { p.Chosen, p.Rejected }).ToList();
         var scores = scorer.Score(rows);
         var chosen = Enumerable.Range(0, pairs.Count).Select(i => scores[2 * i]).ToArray();
         var rejected = Enumerable.Range(0, pairs.Count).Select(i => scores[2 * i + 1]).ToArray();

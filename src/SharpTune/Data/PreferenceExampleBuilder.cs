@@ -10,9 +10,9 @@ public sealed record TokenizedPair(TokenizedExample Chosen, TokenizedExample Rej
 /// Only response tokens and EOS are labelled, so a row's summed label log-probability is log π(y|x).
 /// </summary>
 /// <remarks>
-/// A row longer than <c>maxLength</c> keeps the end of its prompt (the turns nearest the response) and the start of
-/// its response. The prompt keeps at least half of <c>maxLength</c> when it is that long, as TRL's DPO trainer
-/// keeps the prompt end by default.
+/// A pair longer than <c>maxLength</c> keeps the end of its prompt (the turns nearest the response) and the start of
+/// each response. The prompt keeps at least half of <c>maxLength</c> when it is that long, as TRL's DPO trainer
+/// keeps the prompt end by default, and both rows keep the same prompt tokens.
 /// </remarks>
 public sealed class PreferenceExampleBuilder(HfTokenizer tokenizer, int maxLength)
 {
@@ -27,12 +27,22 @@ public sealed class PreferenceExampleBuilder(HfTokenizer tokenizer, int maxLengt
     public TokenizedPair Build(PreferencePair pair)
     {
         var prompt = PromptIds(pair.Prompt);
-        return new TokenizedPair(Row(prompt, pair.Chosen, pair.Source), Row(prompt, pair.Rejected, pair.Source));
+        var chosen = ResponseIds(pair.Chosen);
+        var rejected = ResponseIds(pair.Rejected);
+
+        // One prompt cut for both rows, sized by the longer response as TRL does, so both responses answer the same
+        // prompt and ReFT edits the same prompt tokens in both.
+        var promptPart = PromptPart(prompt, Math.Max(chosen.Count, rejected.Count));
+        return new TokenizedPair(Row(prompt, promptPart, chosen, pair.Source), Row(prompt, promptPart, rejected, pair.Source));
     }
 
     /// <summary>Tokenizes one prompt and response as a single row, the way each side of a pair is built.</summary>
-    public TokenizedExample BuildRow(string prompt, string response, RecordSource? source = null) =>
-        Row(PromptIds(prompt), response, source);
+    public TokenizedExample BuildRow(string prompt, string response, RecordSource? source = null)
+    {
+        var promptIds = PromptIds(prompt);
+        var responseIds = ResponseIds(response);
+        return Row(promptIds, PromptPart(promptIds, responseIds.Count), responseIds, source);
+    }
 
     List<long> PromptIds(string prompt)
     {
@@ -43,16 +53,23 @@ public sealed class PreferenceExampleBuilder(HfTokenizer tokenizer, int maxLengt
         return ids;
     }
 
-    TokenizedExample Row(List<long> prompt, string responseText, RecordSource? source)
+    List<long> ResponseIds(string response) => tokenizer.Encode(response).Append(eosId).ToList();
+
+    /// <summary>Returns the end of <paramref name="prompt"/> that fits beside a response of <paramref name="responseLength"/> tokens.</summary>
+    List<long> PromptPart(List<long> prompt, int responseLength)
     {
-        var response = tokenizer.Encode(responseText).Append(eosId).ToList();
-        var promptPart = prompt;
-        if (prompt.Count + response.Count > maxLength)
+        if (prompt.Count + responseLength <= maxLength)
+            return prompt;
+        int promptBudget = Math.Max(Math.Min(prompt.Count, maxLength / 2), maxLength - responseLength);
+        promptBudget = Math.Max(1, Math.Min(promptBudget, maxLength - 1));
+        return prompt.Skip(prompt.Count - Math.Min(prompt.Count, promptBudget)).ToList();
+    }
+
+    TokenizedExample Row(List<long> prompt, List<long> promptPart, List<long> response, RecordSource? source)
+    {
+        if (promptPart.Count < prompt.Count || promptPart.Count + response.Count > maxLength)
         {
             TruncatedCount++;
-            int promptBudget = Math.Max(Math.Min(prompt.Count, maxLength / 2), maxLength - response.Count);
-            promptBudget = Math.Max(1, Math.Min(promptBudget, maxLength - 1));
-            promptPart = prompt.Skip(prompt.Count - Math.Min(prompt.Count, promptBudget)).ToList();
             response = response.Take(maxLength - promptPart.Count).ToList();
         }
 

@@ -1,5 +1,4 @@
 using SharpTune.Data;
-using SharpTune.Mechanisms.Lora;
 using SharpTune.Models.Llama;
 using SharpTune.Training;
 using static TorchSharp.torch;
@@ -7,8 +6,8 @@ using static TorchSharp.torch;
 namespace SharpTune.Objectives;
 
 /// <summary>
-/// The reference of a LoRA run: the policy itself with its LoRA layers disabled, which is the base model, so no
-/// second copy of the weights is held.
+/// The reference of a LoRA, QLoRA or ReFT run: the policy itself with its adapters or interventions switched off
+/// (<see cref="BaseModelScope"/>), which is the base model, so no second copy of the weights is held.
 /// </summary>
 public sealed class AdapterDisabledReference : IReferenceLogProbs
 {
@@ -18,7 +17,7 @@ public sealed class AdapterDisabledReference : IReferenceLogProbs
     {
         using var scope = NewDisposeScope();
         using var guard = no_grad();
-        using var disabled = LoraModel.DisableAdapters(policy);
+        using var disabled = BaseModelScope.Enter(policy);
         var logits = BatchForward.Logits(policy, batch);
         return SequenceLogProbs.Sum(logits, batch.Labels.to(policy.Device)).MoveToOuterDisposeScope();
     }

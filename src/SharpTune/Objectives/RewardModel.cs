@@ -122,6 +122,9 @@ public sealed class RewardModel : IRewardFunction, IDisposable
         return scores;
     }
 
+    /// <summary>Tokenizes the chosen and rejected rows of a pair as training does, with one prompt cut for both.</summary>
+    public TokenizedPair PairRows(PreferencePair pair) => builder.Build(pair);
+
     /// <summary>Tokenizes one row as <see cref="Score(IReadOnlyList{string}, IReadOnlyList{string})"/> does.</summary>
     public TokenizedExample Row(string prompt, string response, RecordSource? source = null) => builder.BuildRow(prompt, response, source);
 

@@ -2,6 +2,7 @@ using SharpTune.Data;
 using SharpTune.Mechanisms.Heads;
 using SharpTune.Models.Llama;
 using SharpTune.Models.Safetensors;
+using SharpTune.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -83,7 +84,8 @@ public sealed class RewardObjective : ITrainingObjective
         var device = model.Device;
         var segments = batch.SegmentIds.to(device);
         // The segment mask keeps left-padded rows from attending to their pads.
-        var hidden = model.model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), segments, null); // [b, s, hidden]
+        using var positions = BatchForward.Positions(model, batch);
+        var hidden = model.model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), segments, null, positions); // [b, s, hidden]
         var last = ClassificationHead.Pool(hidden, segments.ne(0), HeadPooling.Last);                            // [b, hidden]
         return ValueHead.forward(last).squeeze(-1).to(ScalarType.Float32).MoveToOuterDisposeScope();            // [b]
     }

@@ -82,12 +82,31 @@ internal static partial class RecipeBuilder
     public static bool IsHead(MechanismKind mechanism) =>
         mechanism is MechanismKind.LinearProbe or MechanismKind.MlpHead or MechanismKind.ProjectionHead;
 
+    /// <summary>True for the objectives that tune a policy against preferences or rewards.</summary>
+    public static bool IsPreferenceOrRl(ObjectiveKind objective) =>
+        objective is ObjectiveKind.Dpo or ObjectiveKind.Reward or ObjectiveKind.Orpo or ObjectiveKind.Simpo or ObjectiveKind.Rlhf;
+
+    // The preference and RL objectives need a reference or a plain next-token model: full tuning keeps a frozen copy,
+    // and LoRA, QLoRA and ReFT give the base back by switching their part off. BREP's truncated, bias-penalised loss
+    // would replace the objective's loss, and the other mechanisms cannot be switched off yet.
+    static void CheckPolicyMechanism(RecipeValues values, Recipe recipe)
+    {
+        if (!IsPreferenceOrRl(recipe.Objective))
+            return;
+        var objective = RecipeEnum.ToYaml(recipe.Objective);
+        if (recipe.Mechanism == MechanismKind.Brep)
+            throw values.Error("mechanism", values.SourceOf("mechanism"),
+                $"brep trains with its own loss (truncated responses plus a bias penalty), which objective {objective} would replace; use loreft, direft or dii");
+        if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora or MechanismKind.Qlora
+                or MechanismKind.Loreft or MechanismKind.Direft or MechanismKind.Dii))
+            throw values.Error("mechanism", values.SourceOf("mechanism"),
+                $"objective {objective} supports mechanism full, lora, qlora, loreft, direft or dii; use one of them instead of {RecipeEnum.ToYaml(recipe.Mechanism)}");
+    }
+
     // A head needs class labels and the classify objective needs a head, so each without the other is an error.
     static void CheckClassify(RecipeValues values, Recipe recipe)
     {
-        if (recipe.Objective is ObjectiveKind.Dpo or ObjectiveKind.Reward or ObjectiveKind.Orpo or ObjectiveKind.Simpo && recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
-            throw values.Error("mechanism", values.SourceOf("mechanism"),
-                $"objective {RecipeEnum.ToYaml(recipe.Objective)} supports mechanism full or lora; use one of them instead of {RecipeEnum.ToYaml(recipe.Mechanism)}");
+        CheckPolicyMechanism(values, recipe);
         bool head = IsHead(recipe.Mechanism);
         if (recipe.Objective == ObjectiveKind.Classify && !head)
             throw values.Error("mechanism", values.SourceOf("mechanism"),

@@ -53,14 +53,11 @@ internal static class RlSection
         var rl = recipe.Rl;
         if (recipe.Objective != ObjectiveKind.Rlhf)
             return;
-        // NOTE: the reference of an adapter mechanism is the model with its adapter switched off, and only LoRA can
-        // switch off yet (LoraModel.DisableAdapters); ReFT and the other adapters would need the same.
-        if (recipe.Mechanism is not (MechanismKind.Full or MechanismKind.Lora))
-            throw values.Error("mechanism", values.SourceOf("mechanism"),
-                $"objective rlhf supports mechanism full or lora; use one of them instead of {RecipeEnum.ToYaml(recipe.Mechanism)}");
-        if (recipe.Precision is not (PrecisionKind.Fp32 or PrecisionKind.Bf16))
+        // The mechanism is checked with the preference objectives' (RecipeBuilder.CheckPolicyMechanism).
+        // RlhfRun computes in fp32 for every precision but bf16, so fp16 would not run in fp16.
+        if (recipe.Precision == PrecisionKind.Fp16)
             throw values.Error("precision", values.SourceOf("precision"),
-                $"objective rlhf supports precision fp32 or bf16; use one of them instead of {RecipeEnum.ToYaml(recipe.Precision)}");
+                "objective rlhf supports precision fp32, bf16, nf4, fp4 or int8; use one of them instead of fp16");
         if (recipe.FromScratch)
             throw values.Error("from_scratch", values.SourceOf("from_scratch"), "objective rlhf tunes a pretrained policy; remove from_scratch or set false");
         if (recipe.Data.Eval is not null || recipe.Data.EvalFraction > 0)

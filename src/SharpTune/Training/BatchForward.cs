@@ -19,10 +19,21 @@ public static class BatchForward
         using var firstColumn = batch.SegmentIds.select(1, 0);
         bool leftPadded = firstColumn.eq(0).any().item<bool>();
 
-        // A hidden-state hook (ReFT) picks its positions relative to each row's prompt.
-        using var positions = model.model.HiddenStateHook is null ? null : PromptPositions.FromBatch(batch).To(device);
+        using var positions = Positions(model, batch);
         return model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device),
             packed || leftPadded ? batch.SegmentIds.to(device) : null, promptPositions: positions);
+    }
+
+    /// <summary>
+    /// Returns the prompt positions of <paramref name="batch"/> on the model's device when the model has a
+    /// hidden-state hook (ReFT picks its positions relative to each row's prompt), else null.
+    /// </summary>
+    public static PromptPositions? Positions(LlamaForCausalLM model, Batch batch)
+    {
+        if (model.model.HiddenStateHook is null)
+            return null;
+        using var positions = PromptPositions.FromBatch(batch);
+        return positions.To(model.Device);
     }
 
     /// <summary>Mean loss over a data set, without gradients, and the number of loss terms (target tokens by default).</summary>

@@ -25,7 +25,11 @@ public static class PolicyArtifact
         else
             PretrainedModel.Save(model, artifactDir, baseModel);
         if (valueHead is not null)
-            SafetensorsWriter.Save(Path.Combine(artifactDir, ValueHeadFile), valueHead);
+            SaveValueHead(artifactDir, valueHead);
         return artifactDir;
     }
+
+    /// <summary>Writes <paramref name="valueHead"/> to <paramref name="artifactDir"/> as <see cref="ValueHeadFile"/>.</summary>
+    public static void SaveValueHead(string artifactDir, IReadOnlyDictionary<string, Tensor> valueHead) =>
+        SafetensorsWriter.Save(Path.Combine(artifactDir, ValueHeadFile), valueHead);
 }

@@ -13,9 +13,9 @@ using static TorchSharp.torch;
 namespace SharpTune.Training;
 
 /// <summary>
-/// Runs a recipe with <c>objective: dpo</c>, <c>orpo</c>, <c>simpo</c> or <c>reward</c>: read preference pairs, attach LoRA or unfreeze the
-/// model, pick the DPO reference or add the value head, train, and save the adapter or model with the reward
-/// accuracy and margins before and after.
+/// Runs a recipe with <c>objective: dpo</c>, <c>orpo</c>, <c>simpo</c> or <c>reward</c>: read preference pairs, quantize the
+/// base when asked, attach LoRA or ReFT or unfreeze the model, pick the DPO reference or add the value head, train,
+/// and save the adapter or model with the reward accuracy and margins before and after.
 /// </summary>
 public static class PreferenceRun
 {
@@ -40,9 +40,9 @@ public static class PreferenceRun
 
         var dtype = recipe.Precision == PrecisionKind.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         using var model = PretrainedModel.Load(recipe.Model, dtype, device, logger);
-        var loraOptions = RecipeRun.AttachMechanism(model, recipe, logger);
+        var policy = TrainablePolicy.Attach(model, recipe, tokenizer, logger);
         bool isDpo = recipe.Objective == ObjectiveKind.Dpo;
-        using var frozenCopy = isDpo && loraOptions is null && !recipe.Dpo.PrecomputeRefLogProbs
+        using var frozenCopy = isDpo && !policy.FreezesBase && !recipe.Dpo.PrecomputeRefLogProbs
             ? PretrainedModel.Load(recipe.Model, dtype, device, logger)
             : null;
         var rewardObjective = recipe.Objective == ObjectiveKind.Reward ? new RewardObjective(model.Config.HiddenSize, dtype, device) : null;
@@ -60,7 +60,7 @@ public static class PreferenceRun
             return new RunSummary(runDir, result, parameters, null, clock.Elapsed);
         var after = eval is null ? null : Report(model, rewards, eval, recipe, logger, "after training");
 
-        PolicyArtifact.Save(model, loraOptions, runDir, recipe.Model, rewardObjective is null ? null
+        policy.Save(model, runDir, recipe.Model, rewardObjective is null ? null
             : new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
         var summary = new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
         var json = new JsonObject
@@ -123,7 +123,8 @@ public static class PreferenceRun
         }
     }
 
-    // LoRA's reference is the policy with its adapters disabled. Full tuning keeps a frozen copy, unless the
+    // The reference of LoRA, QLoRA and ReFT is the policy with its adapters or interventions switched off, which is
+    // the (possibly quantized) base. Full tuning keeps a frozen copy, unless the
     // reference log-probabilities are precomputed while the policy still equals the reference.
     // Precomputing is safe on resume too, because the trainer restores the checkpoint weights only inside Train.
     static DpoObjective DpoObjectiveFor(Recipe recipe, LlamaForCausalLM model, LlamaForCausalLM? frozenCopy,

@@ -64,14 +64,7 @@ public static class RecipeRun
         using var model = recipe.FromScratch
             ? PretrainedModel.CreateRandom(config, dtype, device, recipe.Training.Seed)
             : PretrainedModel.Load(recipe.Model, dtype, device, logger);
-        var baseQuantization = RunPrecision.Base(recipe.Precision, recipe.Mechanism);
-        if (baseQuantization is not null && QuantizedBaseRecord.Read(recipe.Model) is { } mergedFrom)
-            logger.LogWarning("{Model}: {Warning}", recipe.Model, QuantizedBaseRecord.RequantizeWarning(mergedFrom, baseQuantization.Name));
-        if (baseQuantization is not null)
-        {
-            var quantized = QloraModel.Quantize(model, baseQuantization.Quantize);
-            logger.LogInformation("Stored {Count} projections in {Format}", quantized.Count, baseQuantization.Description);
-        }
+        var baseQuantization = TrainablePolicy.QuantizeBase(model, recipe, logger);
         var reft = ReftRecipe.TryAttach(model, recipe, tokenizer, logger);
         var collator = Collator.For(tokenizer);
         var trainSource = new ExampleBatchSource(data.Train.Examples, collator);

@@ -13,9 +13,9 @@ using static TorchSharp.torch;
 namespace SharpTune.Training;
 
 /// <summary>
-/// Runs a recipe with <c>objective: rlhf</c>: read prompts, attach LoRA or unfreeze the model, pick the reference,
-/// then for each of <c>training.max_steps</c> steps sample, score and update (PPO, GRPO or RLOO), and save the
-/// adapter or model with the value head.
+/// Runs a recipe with <c>objective: rlhf</c>: read prompts, quantize the base when asked, attach LoRA or ReFT or
+/// unfreeze the model, pick the reference, then for each of <c>training.max_steps</c> steps sample, score and update
+/// (PPO, GRPO or RLOO), and save the adapter, interventions or model with the value head.
 /// </summary>
 public static class RlhfRun
 {
@@ -49,8 +49,8 @@ public static class RlhfRun
         // Policy, reference and, for PPO, the value head.
         var dtype = recipe.Precision == PrecisionKind.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         using var model = PretrainedModel.Load(recipe.Model, dtype, device, logger);
-        var loraOptions = RecipeRun.AttachMechanism(model, recipe, logger);
-        using var frozenCopy = loraOptions is null ? PretrainedModel.Load(recipe.Model, dtype, device, logger) : null;
+        var policy = TrainablePolicy.Attach(model, recipe, tokenizer, logger);
+        using var frozenCopy = policy.FreezesBase ? null : PretrainedModel.Load(recipe.Model, dtype, device, logger);
         frozenCopy?.eval();
         using var valueHead = rl.Algorithm == RlAlgorithm.Ppo ? new ValueHead(config.HiddenSize, dtype, device) : null;
         // A reward model sees the whole sample: the kept prompt, the response, BOS and EOS.
@@ -99,7 +99,7 @@ public static class RlhfRun
             return new RunSummary(runDir, result, parameters, null, clock.Elapsed);
         }
 
-        PolicyArtifact.Save(model, loraOptions, runDir, recipe.Model, valueHead?.Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
+        policy.Save(model, runDir, recipe.Model, valueHead?.Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
 
         var records = MetricsLog.Read(metricsPath);
         var summary = new JsonObject

@@ -36,9 +36,19 @@ public sealed class ReftModel : nn.Module, IHiddenStateHook
     /// <summary>The intervention at each layer, in layer order.</summary>
     public IReadOnlyDictionary<int, ReftIntervention> ByLayer => byLayer;
 
+    /// <summary>True while the interventions are switched off, so the model computes as its frozen base.</summary>
+    public bool Disabled { get; private set; }
+
+    /// <summary>
+    /// Switches off the ReFT interventions of <paramref name="model"/> until the returned scope is disposed, as
+    /// LoRA's adapter disable does; a model without ReFT, or with ReFT already off, is left as it is.
+    /// </summary>
+    public static IDisposable DisableInterventions(LlamaForCausalLM model) =>
+        new DisabledScope(model.model.HiddenStateHook is ReftModel { Disabled: false } reft ? reft : null);
+
     public Tensor AfterLayer(int layer, Tensor hidden, PromptPositions? positions)
     {
-        if (!byLayer.TryGetValue(layer, out var intervention))
+        if (Disabled || !byLayer.TryGetValue(layer, out var intervention))
             return hidden;
         if (positions is null)
             throw new InvalidOperationException(
@@ -99,5 +109,23 @@ public sealed class ReftModel : nn.Module, IHiddenStateHook
         var source = states.index_select(0, index.clamp(0, length - 1).flatten())
             .reshape(fromStart.shape[0], fromStart.shape[1], states.shape[1]);                          // [b, s, hidden]
         return (source.MoveToOuterDisposeScope(), hasSource.MoveToOuterDisposeScope());
+    }
+
+    sealed class DisabledScope : IDisposable
+    {
+        readonly ReftModel? reft;
+
+        public DisabledScope(ReftModel? reft)
+        {
+            this.reft = reft;
+            if (reft is not null)
+                reft.Disabled = true;
+        }
+
+        public void Dispose()
+        {
+            if (reft is not null)
+                reft.Disabled = false;
+        }
     }
 }

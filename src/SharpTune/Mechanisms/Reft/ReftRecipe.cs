@@ -25,9 +25,14 @@ public static class ReftRecipe
         if (MethodOf(recipe.Mechanism) is not ReftMethod method)
             return null;
         var mechanism = ReftArtifact.MechanismName(method);
-        if (recipe.Objective != ObjectiveKind.Sft)
+        // Preference rows have the shared prompt as their prompt and RLHF rollouts the query; plain text has none.
+        if (recipe.Objective is not (ObjectiveKind.Sft or ObjectiveKind.Dpo or ObjectiveKind.Orpo or ObjectiveKind.Simpo
+                or ObjectiveKind.Reward or ObjectiveKind.Rlhf))
             throw new SharpTuneInputException(
-                $"mechanism: {mechanism} intervenes at prompt positions, so it needs objective: sft; continued pretraining has no prompt");
+                $"mechanism: {mechanism} intervenes at prompt positions, so it needs objective sft, dpo, orpo, simpo, reward or rlhf; {RecipeEnum.ToYaml(recipe.Objective)} has no prompt");
+        if (method == ReftMethod.Brep && recipe.Objective != ObjectiveKind.Sft)
+            throw new SharpTuneInputException(
+                $"mechanism: brep trains with its own loss (truncated responses plus a bias penalty), which objective {RecipeEnum.ToYaml(recipe.Objective)} would replace; use loreft, direft or dii");
         if (recipe.UsesPacking)
             throw new SharpTuneInputException(
                 $"data.packing: {mechanism} counts positions within each row's prompt, so set data.packing: false");

@@ -45,7 +45,10 @@ public static class Rollout
                 using var scope = NewDisposeScope();
                 using var batch = RolloutBatch.Create(rowPrompts, generated, rowTexts, rowTexts, padId);
                 var device = policy.Device;
-                var logits = policy.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), batch.SegmentIds.to(device)); // [n, s, vocab]
+                // ReFT edits the query tokens in every pass; the pass has no KV cache, so the prompt is re-edited each step.
+                using var positions = policy.model.HiddenStateHook is null ? null : batch.PromptPositions(device);
+                var logits = policy.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), batch.SegmentIds.to(device),
+                    promptPositions: positions); // [n, s, vocab]
                 var lengths = generated.Select(g => g.Count).ToArray();
                 for (int row = 0; row < rowPrompts.Count; row++)
                 {

@@ -1,3 +1,4 @@
+using SharpTune.Models.Llama;
 using static TorchSharp.torch;
 
 namespace SharpTune.Objectives.Rl;
@@ -28,6 +29,27 @@ public sealed record RolloutBatch(Tensor InputIds, Tensor PositionIds, Tensor Se
         return new RolloutBatch(InputIds.index_select(0, index), PositionIds.index_select(0, index), SegmentIds.index_select(0, index),
             PromptWidth, ResponseIds.index_select(0, index), Mask.index_select(0, index),
             rows.Select(r => ResponseLengths[r]).ToArray(), [], []);
+    }
+
+    /// <summary>
+    /// Returns where each token sits relative to its row's prompt, on <paramref name="device"/>: the query is the
+    /// prompt, so ReFT edits the same query tokens while sampling, in the policy's forward pass and in the reference's.
+    /// </summary>
+    public PromptPositions PromptPositions(Device device)
+    {
+        using var scope = NewDisposeScope();
+        var real = SegmentIds.ne(0);                                                              // [n, P + T]
+        var column = arange(InputIds.shape[1], dtype: ScalarType.Int64).unsqueeze(0);             // [1, P + T]
+        var prompt = real & column.lt(PromptWidth);
+        var response = real & column.ge(PromptWidth);
+        var promptLength = prompt.to(ScalarType.Int64).sum(1, keepdim: true);                    // [n, 1]
+        var fromStart = column - (PromptWidth - promptLength);
+        var none = full_like(fromStart, -1);
+        var positions = new PromptPositions(
+            where(prompt, fromStart, none).to(device).MoveToOuterDisposeScope(),
+            where(prompt, promptLength - 1 - fromStart, none).to(device).MoveToOuterDisposeScope(),
+            where(response, column - PromptWidth, none).to(device).MoveToOuterDisposeScope());
+        return positions;
     }
 
     /// <summary>Lays out prompt and response ids, with <paramref name="padId"/> in the padding.</summary>

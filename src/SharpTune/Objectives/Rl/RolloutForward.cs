@@ -28,7 +28,9 @@ public static class RolloutForward
     {
         using var scope = NewDisposeScope();
         var device = model.Device;
-        var hidden = model.model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), batch.SegmentIds.to(device), null); // [n, P+T, h]
+        var positions = model.model.HiddenStateHook is null ? null : batch.PromptPositions(device);
+        var hidden = model.model.Forward(batch.InputIds.to(device), batch.PositionIds.to(device), batch.SegmentIds.to(device), null,
+            positions); // [n, P+T, h]
         long width = batch.ResponseIds.shape[1];
         // The state at column P-1+t predicts response token t.
         var states = hidden.narrow(1, batch.PromptWidth - 1, width);                                        // [n, T, h]

@@ -1,12 +1,12 @@
-using SharpTune.Mechanisms.Lora;
 using SharpTune.Models.Llama;
 using static TorchSharp.torch;
 
 namespace SharpTune.Objectives.Rl;
 
 /// <summary>
-/// The frozen reference policy πref of the KL term. With LoRA it is the policy with its adapters disabled, which
-/// is exactly the base model, so no second copy is held. With full fine-tuning it is a frozen copy of the start.
+/// The frozen reference policy πref of the KL term. With LoRA, QLoRA or ReFT it is the policy with its adapters or
+/// interventions switched off (<see cref="BaseModelScope"/>), which is exactly the base model, so no second copy is
+/// held. With full fine-tuning it is a frozen copy of the start.
 /// </summary>
 public sealed class RolloutReference(LlamaForCausalLM? frozenCopy)
 {
@@ -19,7 +19,7 @@ public sealed class RolloutReference(LlamaForCausalLM? frozenCopy)
         {
             return RolloutForward.Run(frozenCopy, batch, temperature).LogProbs.to(policy.Device).MoveToOuterDisposeScope();
         }
-        using var disabled = LoraModel.DisableAdapters(policy);
+        using var disabled = BaseModelScope.Enter(policy);
         return RolloutForward.Run(policy, batch, temperature).LogProbs.MoveToOuterDisposeScope();
     }
 }
