@@ -14,7 +14,7 @@ public sealed class RewardRecipeRunTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     [Fact]
-    public void LoraReward_BeatsChanceOnEvalPairs()
+    public void LoraReward_FitsTrainingPairs()
     {
         var yaml = $"""
             model: {TestPaths.Stories260k}
@@ -41,10 +41,12 @@ public sealed class RewardRecipeRunTests(ITestOutputHelper output) : IDisposable
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run", "summary.json")))!;
         output.WriteLine(summary.ToJsonString());
 
-        // NOTE: only the point estimate is checked. This recipe measured 0.533 on these 120 pairs, with a 95% Wilson
-        // interval of 0.444 to 0.620, so the gain over chance is not significant (see docs/preferences.md).
+        // NOTE: the held-out accuracy of this 260K-parameter story model is within its 95% Wilson interval of chance
+        // (see docs/preferences.md), so the run is checked on what it must do: fit the training pairs below the
+        // ln 2 of a zero head.
         Assert.Equal(120, summary["eval_pairs"]!.GetValue<int>());
-        Assert.True(summary["eval_reward_accuracy"]!.GetValue<double>() > 0.5, "eval pairwise accuracy should beat 50%");
+        Assert.Equal(0.0, summary["initial_eval_reward_margin"]!.GetValue<double>());
+        Assert.True(summary["final_loss"]!.GetValue<double>() < Math.Log(2), "the Bradley–Terry loss should fall below ln 2 on the training pairs");
         Assert.True(File.Exists(Path.Combine(dir, "run", "adapter", PreferenceRun.RewardValueHeadFile)));
     }
 }

@@ -66,9 +66,11 @@ public sealed class ScoreCommandTests(RewardRunFixture run, ITestOutputHelper ou
 
         Assert.Equal(0, result.ExitCode);
         var lines = ReadLines(file);
-        var prompts = run.Pairs.Select(p => p.Prompt).ToList();
-        var chosen = LibraryScores(prompts, run.Pairs.Select(p => p.Chosen).ToList());
-        var rejected = LibraryScores(prompts, run.Pairs.Select(p => p.Rejected).ToList());
+        // Pairs share one prompt cut, as in training, so the library scores each pair's two rows together.
+        using var model = RewardModel.Load(TestPaths.Stories260k, run.RunDir, CPU, RewardRunFixture.MaxLength);
+        var scores = model.Score(run.Pairs.Select(model.PairRows).SelectMany(p => new[] { p.Chosen, p.Rejected }).ToList());
+        var chosen = scores.Where((_, i) => i % 2 == 0).ToArray();
+        var rejected = scores.Where((_, i) => i % 2 == 1).ToArray();
         for (int i = 0; i < lines.Count; i++)
         {
             Assert.Equal(i + 1, lines[i]["line"]!.GetValue<int>());
