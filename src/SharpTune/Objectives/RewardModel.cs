@@ -67,13 +67,14 @@ public sealed class RewardModel : IRewardFunction, IDisposable
     /// <param name="baseDir">The base model the run started from.</param>
     /// <param name="rewardDir">The run folder, or its <c>adapter/</c> or <c>model/</c> folder.</param>
     /// <param name="device">Where the model runs.</param>
+    /// <param name="field">The option or recipe key that named <paramref name="rewardDir"/>, for error messages.</param>
     /// <param name="maxLength">Tokens per row; longer rows keep the end of the prompt and the start of the response, as in training.</param>
     /// <exception cref="SharpTuneInputException">No value head is found, or the head or the adapter does not fit the base.</exception>
-    public static RewardModel Load(string baseDir, string rewardDir, Device device, int maxLength = 512)
+    public static RewardModel Load(string baseDir, string rewardDir, Device device, int maxLength = 512, string field = "--reward-model")
     {
         if (maxLength < 2)
             throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "a row needs at least one prompt token and EOS");
-        var artifactDir = FindArtifact(rewardDir);
+        var artifactDir = FindArtifact(rewardDir, field);
         bool isFullModel = File.Exists(Path.Combine(artifactDir, "config.json"));
 
         var tokenizer = HfTokenizer.Load(baseDir);
@@ -128,16 +129,33 @@ public sealed class RewardModel : IRewardFunction, IDisposable
     /// <summary>Tokenizes one row as <see cref="Score(IReadOnlyList{string}, IReadOnlyList{string})"/> does.</summary>
     public TokenizedExample Row(string prompt, string response, RecordSource? source = null) => builder.BuildRow(prompt, response, source);
 
-    static string FindArtifact(string rewardDir)
+    static string FindArtifact(string rewardDir, string field)
     {
         if (!Directory.Exists(rewardDir))
-            throw SharpTuneInputException.At(rewardDir, null, "--reward-model",
+            throw SharpTuneInputException.At(rewardDir, null, field,
                 "folder not found; pass the output_dir of a run with objective: reward, or its adapter/ or model/ folder");
         foreach (var candidate in new[] { rewardDir, Path.Combine(rewardDir, "adapter"), Path.Combine(rewardDir, "model") })
             if (File.Exists(Path.Combine(candidate, PreferenceRun.RewardValueHeadFile)))
+            {
+                // A PPO run saves its critic under the same file name, so the objective in the run's recipe distinguishes them.
+                var objective = RunObjective(candidate == rewardDir ? rewardDir : Path.GetDirectoryName(candidate)!);
+                if (objective is not null && objective != "reward")
+                    throw SharpTuneInputException.At(rewardDir, null, field,
+                        $"is the output of an objective: {objective} run, whose value head is not a reward model; pass the output_dir of a run with objective: reward");
                 return candidate;
-        throw SharpTuneInputException.At(rewardDir, null, "--reward-model",
+            }
+        throw SharpTuneInputException.At(rewardDir, null, field,
             $"no {PreferenceRun.RewardValueHeadFile} here or in adapter/ or model/; pass the output_dir of a run with objective: reward, or its adapter/ or model/ folder");
+    }
+
+    // The objective that a run folder's saved recipe.yaml names, or null when the folder has no recipe.
+    static string? RunObjective(string runDir)
+    {
+        var recipe = Path.Combine(runDir, "recipe.yaml");
+        if (!File.Exists(recipe))
+            return null;
+        var line = File.ReadLines(recipe).FirstOrDefault(l => l.StartsWith("objective:", StringComparison.Ordinal));
+        return line?["objective:".Length..].Trim();
     }
 
     public void Dispose()

@@ -43,6 +43,11 @@ public static class RlhfRun
         logger.LogInformation("rlhf ({Algorithm}, reward {Reward}): {Count} prompts, {Truncated} cut to {Keep} tokens",
             RecipeEnum.ToYaml(rl.Algorithm), RecipeEnum.ToYaml(rl.Reward), prompts.Count, truncated, keep);
 
+        // The reward comes first, so a bad rl.reward_model fails before the output folder exists. A reward model
+        // sees the whole sample: the kept prompt, the response, BOS and EOS.
+        var reward = RewardFunctions.For(rl, tokenizer, recipe.Model, device, keep + rl.MaxNewTokens + 2);
+        using var rewardModel = reward as IDisposable;
+
         var output = new RunOutput(recipe.OutputDir);
         var runDir = output.Prepare(resume, overwrite);
 
@@ -53,9 +58,6 @@ public static class RlhfRun
         using var frozenCopy = policy.FreezesBase ? null : PretrainedModel.Load(recipe.Model, dtype, device, logger);
         frozenCopy?.eval();
         using var valueHead = rl.Algorithm == RlAlgorithm.Ppo ? new ValueHead(config.HiddenSize, dtype, device) : null;
-        // A reward model sees the whole sample: the kept prompt, the response, BOS and EOS.
-        var reward = RewardFunctions.For(rl, tokenizer, recipe.Model, device, keep + rl.MaxNewTokens + 2);
-        using var rewardModel = reward as IDisposable;
         using var trainer = new RlTrainer(model, rl, recipe.Training, reward, tokenizer, new RolloutReference(frozenCopy), valueHead);
 
         var parameters = ParameterCount.Of(model);

@@ -74,4 +74,47 @@ public sealed class RewardModelRewardTests(RewardRunFixture run) : IClassFixture
         Assert.Equal(RewardKind.RewardModel, written.Rl.Reward);
         Assert.Equal(run.RunDir, written.Rl.RewardModel);
     }
+
+    [Fact]
+    public void PpoValueHead_IsRejected()
+    {
+        // A PPO run saves its critic as value_head.safetensors too; its recipe says it is not a reward model.
+        var ppoRun = Path.Combine(run.Dir, "ppo-like");
+        Directory.CreateDirectory(Path.Combine(ppoRun, "adapter"));
+        foreach (var file in Directory.GetFiles(Path.Combine(run.RunDir, "adapter")))
+            File.Copy(file, Path.Combine(ppoRun, "adapter", Path.GetFileName(file)), overwrite: true);
+        File.WriteAllText(Path.Combine(ppoRun, "recipe.yaml"), "model: m\nobjective: rlhf\n");
+
+        var error = Assert.Throws<SharpTuneInputException>(() => RewardModel.Load(TestPaths.Stories260k, ppoRun, CPU, field: "rl.reward_model"));
+
+        Assert.Contains("rl.reward_model", error.Message);
+        Assert.Contains("objective: rlhf", error.Message);
+    }
+
+    [Fact]
+    public void MissingRewardModel_FailsBeforeTheOutputFolder()
+    {
+        var dir = Path.Combine(run.Dir, "missing-reward");
+        Directory.CreateDirectory(dir);
+        var yaml = $"""
+            model: {TestPaths.Stories260k}
+            objective: rlhf
+            mechanism: lora
+            device: cpu
+            output_dir: run
+            data:
+              train: {Path.Combine(TestPaths.RepoRoot, "examples", "rlhf", "prompts.jsonl")}
+            rl:
+              algorithm: grpo
+              reward: reward_model
+              reward_model: no-such-run
+            training:
+              max_steps: 1
+            """;
+
+        var error = Assert.Throws<SharpTuneInputException>(() => RecipeRun.Execute(RecipeLoader.Parse(yaml, Path.Combine(dir, "recipe.yaml"), dir)));
+
+        Assert.Contains("rl.reward_model", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
 }

@@ -21,7 +21,7 @@ public static class RewardFunctions
             : text => text.Length, rl.RewardTargetLength),
         RewardKind.RewardModel => RewardModel.Load(rl.RewardModelBase ?? policyModel, rl.RewardModel
             ?? throw new SharpTuneInputException("rl.reward_model: missing; reward reward_model needs the output_dir of an objective: reward run, for example 'reward_model: runs/reward'"),
-            device, maxLength),
+            device, maxLength, "rl.reward_model"),
         _ => throw new ArgumentOutOfRangeException(nameof(rl), rl.Reward, "unknown reward"),
     };
 }
