@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SharpTune.Precision;
 using TorchSharp;
 
 namespace SharpTune.Training;
@@ -8,6 +9,10 @@ public sealed record ParameterCount(long Trainable, long Total)
 {
     public double TrainablePercent => Total == 0 ? 0 : 100.0 * Trainable / Total;
 
+    /// <summary>
+    /// Counts the parameters of <paramref name="model"/>. A quantized linear layer, whose weight and bias are
+    /// buffers, counts in × out weights plus its bias, as PEFT counts a 4-bit weight at its full size.
+    /// </summary>
     public static ParameterCount Of(torch.nn.Module model)
     {
         long trainable = 0, total = 0;
@@ -17,6 +22,10 @@ public sealed record ParameterCount(long Trainable, long Total)
             if (parameter.requires_grad)
                 trainable += parameter.numel();
         }
+        // TorchSharp's named_modules leaves out the module itself.
+        foreach (var module in model.named_modules().Select(m => m.module).Prepend(model).Distinct())
+            if (module is QuantizedLinear quantized)
+                total += quantized.InFeatures * quantized.OutFeatures + (quantized.Bias?.numel() ?? 0);
         return new ParameterCount(trainable, total);
     }
 
