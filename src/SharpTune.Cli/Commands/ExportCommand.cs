@@ -36,6 +36,8 @@ public static class ExportCommand
             var outputPath = parse.GetRequiredValue(output);
             var dtypeName = parse.GetValue(dtype) ?? ExportDtype.FromTorchDtype(ModelConfig.Load(modelDir).TorchDtype);
             bool gguf = parse.GetRequiredValue(format) == "gguf";
+            if (gguf && Directory.Exists(outputPath))
+                throw SharpTuneInputException.At(outputPath, null, "--output", "is a folder; a GGUF export is one file, so pass a file path such as model.gguf");
             var ggmlType = gguf ? ExportDtype.ToGgml(dtypeName) : default;
             var torchType = gguf ? default : ExportDtype.ToTorch(dtypeName);
 

@@ -61,4 +61,18 @@ public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<Trai
         Assert.Equal(2, export.ExitCode);
         Assert.Contains("--format gguf", export.Stderr);
     }
+
+    [Fact]
+    public void Gguf_output_folder_rejected()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "existing")).FullName;
+        File.WriteAllText(Path.Combine(folder, "keep.txt"), "kept");
+
+        var export = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "gguf", "--output", folder);
+
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("--output", export.Stderr);
+        Assert.Contains("is a folder", export.Stderr);
+        Assert.Equal(["keep.txt"], Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
 }
