@@ -24,7 +24,7 @@ public sealed class RlhfCliTests : IDisposable
         Assert.NotEmpty(generate.Stdout.Trim());
     }
 
-    [Fact]
+    [CtrlCFact]
     public void Interrupted_LeavesNoOutputAndSaysSo()
     {
         var recipe = Path.Combine(TestPaths.RepoRoot, "examples", "rlhf", "grpo-word-count.yaml");

@@ -29,7 +29,7 @@ public class TrainRunTests(ITestOutputHelper output)
         AssertUnchanged(before, TrainingMaterial.Snapshot(Output));
     }
 
-    [Fact]
+    [CtrlCFact]
     public void InterruptedOverwrite_KeepsEarlierRun()
     {
         Assert.Equal(0, CliProcess.Run(dir, "train", WriteRecipe(seed: 1), "--set", "training.max_steps=2").ExitCode);
@@ -41,7 +41,7 @@ public class TrainRunTests(ITestOutputHelper output)
         AssertUnchanged(before, TrainingMaterial.Snapshot(Output));
     }
 
-    [Fact]
+    [CtrlCFact]
     public void InterruptedThenResumed_MatchesUninterrupted()
     {
         var recipe = WriteRecipe(seed: 3);
