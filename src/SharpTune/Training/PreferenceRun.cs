@@ -63,8 +63,11 @@ public static class PreferenceRun
         policy.Save(model, runDir, recipe.Model, rewardObjective is null ? null
             : new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
         var summary = new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
+        var peak = PeakMemory.Read(device);
         var json = new JsonObject
         {
+            ["peak_memory_mb"] = peak?.Megabytes,
+            ["peak_memory_source"] = peak?.Source,
             ["steps"] = result.Steps,
             ["final_loss"] = result.LastLoss,
             ["final_eval_loss"] = result.EvalLoss,

@@ -84,7 +84,10 @@ public static class RlhfRun
             {
                 var record = last.ToJson(step + 1, lr);
                 if (PeakMemory.Read(device) is PeakMemoryReading peak)
+                {
                     record["peak_memory_mb"] = peak.Megabytes;
+                    record["peak_memory_source"] = peak.Source;
+                }
                 metrics.Append(record);
                 logger.LogInformation(
                     "step {Step}: reward {Reward:F3}, kl {Kl:F4}, entropy {Entropy:F3}, clip_fraction {Clip:F3}, response_length {Length:F1}{Value}, lr {Lr:G3}",
@@ -104,8 +107,11 @@ public static class RlhfRun
         policy.Save(model, runDir, recipe.Model, valueHead?.Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
 
         var records = MetricsLog.Read(metricsPath);
+        var peakMemory = PeakMemory.Read(device);
         var summary = new JsonObject
         {
+            ["peak_memory_mb"] = peakMemory?.Megabytes,
+            ["peak_memory_source"] = peakMemory?.Source,
             ["steps"] = result.Steps,
             ["algorithm"] = RecipeEnum.ToYaml(rl.Algorithm),
             ["final_loss"] = result.LastLoss,

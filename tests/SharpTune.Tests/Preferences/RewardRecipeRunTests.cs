@@ -46,6 +46,7 @@ public sealed class RewardRecipeRunTests(ITestOutputHelper output) : IDisposable
         // ln 2 of a zero head.
         Assert.Equal(120, summary["eval_pairs"]!.GetValue<int>());
         Assert.Equal(0.0, summary["initial_eval_reward_margin"]!.GetValue<double>());
+        Assert.True(summary["peak_memory_mb"]!.GetValue<double>() > 0, "a reward run records its peak memory");
         Assert.True(summary["final_loss"]!.GetValue<double>() < Math.Log(2), "the Bradley–Terry loss should fall below ln 2 on the training pairs");
         Assert.True(File.Exists(Path.Combine(dir, "run", "adapter", PreferenceRun.RewardValueHeadFile)));
     }

@@ -70,6 +70,9 @@ public sealed class RewardModelRewardTests(RewardRunFixture run) : IClassFixture
         // Every word-count or length reward is an integer; a value head's score almost never is.
         var rewards = records.Select(r => r["reward"]!.GetValue<double>()).ToList();
         Assert.All(rewards, r => Assert.True(double.IsFinite(r) && r != Math.Round(r), $"reward {r} is not a reward model's score"));
+        Assert.All(records, r => Assert.True(r["peak_memory_mb"]!.GetValue<double>() > 0));
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run", "summary.json")))!;
+        Assert.True(summary["peak_memory_mb"]!.GetValue<double>() > 0, "an RLHF run records its peak memory");
         var written = RecipeLoader.Load(Path.Combine(dir, "run", "recipe.yaml"));
         Assert.Equal(RewardKind.RewardModel, written.Rl.Reward);
         Assert.Equal(run.RunDir, written.Rl.RewardModel);
