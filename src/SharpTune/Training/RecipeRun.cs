@@ -31,7 +31,25 @@ public static class RecipeRun
     public static RunSummary Execute(Recipe recipe, bool resume = false, bool overwrite = false,
         ILogger? logger = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
-        logger ??= NullLogger.Instance;
+        // An input error found after the staging folder was made (for example a checkpoint saved with another
+        // optimizer, found after --resume copied a finished run) removes that folder again, so it is not mistaken
+        // for an interrupted run. A staging folder that existed before, with an interrupted run's checkpoints, stays.
+        var staging = new RunOutput(recipe.OutputDir).StagingDir;
+        bool stagingExisted = Directory.Exists(staging);
+        try
+        {
+            return ExecuteObjective(recipe, resume, overwrite, logger ?? NullLogger.Instance, progress, cancel);
+        }
+        catch (SharpTuneInputException) when (!stagingExisted && Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+            throw;
+        }
+    }
+
+    static RunSummary ExecuteObjective(Recipe recipe, bool resume, bool overwrite,
+        ILogger logger, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
         if (recipe.Objective is ObjectiveKind.Dpo or ObjectiveKind.Reward or ObjectiveKind.Orpo or ObjectiveKind.Simpo)
             return PreferenceRun.Execute(recipe, resume, overwrite, logger, progress, cancel);
         if (recipe.Objective == ObjectiveKind.Rlhf)

@@ -45,6 +45,24 @@ public class ResumeTests
         }
     }
 
+    [Fact]
+    public void ResumeWithOtherOptimizer_LeavesNoStagingFolder()
+    {
+        var dir = TestPaths.NewTempDir("sharptune-resume-optimizer");
+        var train = WriteShortGsm8k(dir, count: 12, maxTokens: 270);
+        var finished = RecipeRun.Execute(Recipe(dir, train, "run", "full", "adamw8bit"));
+        var before = Snapshot(finished.OutputDir);
+
+        // The finished run is copied to run.partial to be extended, then its 8-bit moments do not fit float32 AdamW.
+        var error = Assert.Throws<SharpTuneInputException>(() => RecipeRun.Execute(Recipe(dir, train, "run", "full", "adamw"), resume: true));
+
+        Assert.Contains("training.optimizer", error.Message);
+        Assert.False(Directory.Exists(finished.OutputDir + ".partial"), "a refused resume must not leave a staging folder behind");
+        var after = Snapshot(finished.OutputDir);
+        Assert.Equal(before.Keys, after.Keys);
+        Assert.All(before, file => Assert.True(file.Value.AsSpan().SequenceEqual(after[file.Key]), $"{file.Key} changed"));
+    }
+
     // save_steps 2 leaves checkpoint-2 behind, so the cancellation must add checkpoint-3. Otherwise the resumed run
     // would repeat step 3 from an older state.
     static Recipe Recipe(string dir, string train, string name, string mechanism, string optimizer) => RecipeLoader.Parse($"""
