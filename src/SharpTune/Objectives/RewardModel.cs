@@ -61,8 +61,8 @@ public sealed class RewardModel : IRewardFunction, IDisposable
     /// Loads the reward model in <paramref name="rewardDir"/> on top of <paramref name="baseDir"/>.
     /// <paramref name="rewardDir"/> is a run folder, or its <c>adapter/</c> or <c>model/</c> folder: whichever of
     /// them contains <see cref="PreferenceRun.RewardValueHeadFile"/>. A folder with <c>config.json</c> is a full model and
-    /// replaces the base weights; any other folder is an adapter loaded onto the base, of any mechanism
-    /// <see cref="AdapterFolder"/> knows. The tokenizer is the base model's, as in training.
+    /// replaces the base weights; any other folder is an adapter loaded onto the base, of any mechanism that
+    /// <see cref="AdapterFolder"/> loads. The tokenizer is the base model's, as in training.
     /// </summary>
     /// <param name="baseDir">The base model the run started from.</param>
     /// <param name="rewardDir">The run folder, or its <c>adapter/</c> or <c>model/</c> folder.</param>

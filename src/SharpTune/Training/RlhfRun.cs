@@ -44,7 +44,7 @@ public static class RlhfRun
             RecipeEnum.ToYaml(rl.Algorithm), RecipeEnum.ToYaml(rl.Reward), prompts.Count, truncated, keep);
 
         // The reward comes first, so a bad rl.reward_model fails before the output folder exists. A reward model
-        // sees the whole sample: the kept prompt, the response, BOS and EOS.
+        // scores the whole sample: the kept prompt, the response, BOS and EOS.
         var reward = RewardFunctions.For(rl, tokenizer, recipe.Model, device, keep + rl.MaxNewTokens + 2);
         using var rewardModel = reward as IDisposable;
 

@@ -39,31 +39,7 @@ public sealed class RewardModelRewardTests(RewardRunFixture run) : IClassFixture
     {
         var dir = Path.Combine(run.Dir, "rlhf");
         Directory.CreateDirectory(dir);
-        var yaml = $"""
-            model: {TestPaths.Stories260k}
-            objective: rlhf
-            mechanism: lora
-            device: cpu
-            output_dir: run
-            data:
-              train: {Path.Combine(TestPaths.RepoRoot, "examples", "rlhf", "prompts.jsonl")}
-            lora:
-              r: 4
-              dropout: 0
-            rl:
-              algorithm: grpo
-              reward: reward_model
-              reward_model: {run.RunDir}
-              rollout_batch_size: 2
-              num_generations: 2
-              max_new_tokens: 6
-              ppo_epochs: 1
-            training:
-              max_steps: 2
-              batch_size: 4
-              seed: 5
-            """;
-        RecipeRun.Execute(RecipeLoader.Parse(yaml, Path.Combine(dir, "recipe.yaml"), dir));
+        RecipeRun.Execute(GrpoRecipe(dir, rewardModel: run.RunDir, maxSteps: 2));
 
         var records = MetricsLog.Read(Path.Combine(dir, "run", "metrics.jsonl"));
         Assert.Equal(2, records.Count);
@@ -81,7 +57,7 @@ public sealed class RewardModelRewardTests(RewardRunFixture run) : IClassFixture
     [Fact]
     public void PpoValueHead_IsRejected()
     {
-        // A PPO run saves its critic as value_head.safetensors too; its recipe says it is not a reward model.
+        // A PPO run saves its critic as value_head.safetensors too, and its recipe names objective rlhf.
         var ppoRun = Path.Combine(run.Dir, "ppo-like");
         Directory.CreateDirectory(Path.Combine(ppoRun, "adapter"));
         foreach (var file in Directory.GetFiles(Path.Combine(run.RunDir, "adapter")))
@@ -99,25 +75,35 @@ public sealed class RewardModelRewardTests(RewardRunFixture run) : IClassFixture
     {
         var dir = Path.Combine(run.Dir, "missing-reward");
         Directory.CreateDirectory(dir);
-        var yaml = $"""
-            model: {TestPaths.Stories260k}
-            objective: rlhf
-            mechanism: lora
-            device: cpu
-            output_dir: run
-            data:
-              train: {Path.Combine(TestPaths.RepoRoot, "examples", "rlhf", "prompts.jsonl")}
-            rl:
-              algorithm: grpo
-              reward: reward_model
-              reward_model: no-such-run
-            training:
-              max_steps: 1
-            """;
-
-        var error = Assert.Throws<SharpTuneInputException>(() => RecipeRun.Execute(RecipeLoader.Parse(yaml, Path.Combine(dir, "recipe.yaml"), dir)));
+        var error = Assert.Throws<SharpTuneInputException>(() => RecipeRun.Execute(GrpoRecipe(dir, rewardModel: "no-such-run", maxSteps: 1)));
 
         Assert.Contains("rl.reward_model", error.Message);
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
+
+    // A two-prompt GRPO recipe on stories260k whose reward is the reward model in rewardModel.
+    static Recipe GrpoRecipe(string dir, string rewardModel, int maxSteps) => RecipeLoader.Parse($"""
+        model: {TestPaths.Stories260k}
+        objective: rlhf
+        mechanism: lora
+        device: cpu
+        output_dir: run
+        data:
+          train: {Path.Combine(TestPaths.RepoRoot, "examples", "rlhf", "prompts.jsonl")}
+        lora:
+          r: 4
+          dropout: 0
+        rl:
+          algorithm: grpo
+          reward: reward_model
+          reward_model: {rewardModel}
+          rollout_batch_size: 2
+          num_generations: 2
+          max_new_tokens: 6
+          ppo_epochs: 1
+        training:
+          max_steps: {maxSteps}
+          batch_size: 4
+          seed: 5
+        """, Path.Combine(dir, "recipe.yaml"), dir);
 }
