@@ -19,15 +19,28 @@ public static class PreferenceRecords
 
     const string PairHint = "a preference record needs prompt, chosen and rejected strings, or prompt and rankings";
 
+    static readonly string[] PairFields = ["prompt", "chosen", "rejected", "reasoning"];
+    static readonly string[] RankingFields = ["prompt", "rankings"];
+    static readonly string[] RankingItemFields = ["output", "rank", "label"];
+
     /// <summary>Reads every record of <paramref name="path"/> and returns its pairs in file order.</summary>
     /// <exception cref="SharpTuneInputException">A record is malformed; the message names the file, line and field.</exception>
     public static IReadOnlyList<PreferencePair> Load(string path) => RecordReader.Read(path).SelectMany(Parse).ToList();
 
     /// <summary>Returns the pairs one record stands for.</summary>
+    /// <exception cref="SharpTuneInputException">
+    /// A field is missing, has the wrong type, or is outside the record's form; a misspelt optional field such as
+    /// <c>reasoning</c> or a ranking's <c>label</c> is an error rather than silently dropped.
+    /// </exception>
     public static IReadOnlyList<PreferencePair> Parse(JsonRecord record)
     {
         if (record.Value.TryGetProperty("rankings", out var rankings))
+        {
+            CheckFields(record, record.Value, RankingFields, "rankings record");
             return ExpandRankings(record, rankings);
+        }
+
+        CheckFields(record, record.Value, PairFields, "pair record");
 
         var chosen = RecordFields.RequireString(record, ["chosen"], PairHint);
         var rejected = RecordFields.RequireString(record, ["rejected"], PairHint);
@@ -79,6 +92,7 @@ public static class PreferenceRecords
             var field = $"rankings[{index++}]";
             if (item.ValueKind != JsonValueKind.Object)
                 throw At(record, field, "expected an object with output and rank");
+            CheckFields(record, item, RankingItemFields, "ranking entry", field + ".");
             if (!item.TryGetProperty("output", out var output) || output.ValueKind != JsonValueKind.String)
                 throw At(record, field + ".output", "missing or not a string; give the response text");
             if (!item.TryGetProperty("rank", out var rank) || !rank.TryGetInt32(out var rankValue) || rankValue < 1)
@@ -99,8 +113,16 @@ public static class PreferenceRecords
         return pairs;
     }
 
+    static void CheckFields(JsonRecord record, JsonElement value, string[] allowed, string form, string prefix = "")
+    {
+        foreach (var property in value.EnumerateObject())
+            if (!allowed.Contains(property.Name, StringComparer.Ordinal))
+                throw At(record, prefix + property.Name,
+                    $"unknown field in a {form}; allowed fields are {string.Join(", ", allowed)}, so rename or remove it");
+    }
+
     static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
 
     static SharpTuneInputException At(JsonRecord record, string field, string problem) =>
-        SharpTuneInputException.At(record.Source.Path, record.Source.Line, field, problem);
+        record.Source.Error(field, problem);
 }

@@ -21,9 +21,6 @@ public sealed record ScoreData(IReadOnlyList<PreferencePair> Pairs, IReadOnlyLis
 /// </summary>
 public static class ScoreRecords
 {
-    static readonly string[] PairFields = ["prompt", "chosen", "rejected", "reasoning"];
-    static readonly string[] RankingFields = ["prompt", "rankings"];
-    static readonly string[] RankingItemFields = ["output", "rank", "label"];
     static readonly string[] ResponseFields = ["prompt", "response"];
     static readonly string[] TextFields = ["text"];
 
@@ -40,25 +37,9 @@ public static class ScoreRecords
         foreach (var record in RecordReader.Read(path))
         {
             var value = record.Value;
-            if (value.TryGetProperty("rankings", out var rankings))
+            // PreferenceRecords.Parse checks the fields of pairs and rankings itself.
+            if (value.TryGetProperty("rankings", out _) || value.TryGetProperty("chosen", out _) || value.TryGetProperty("rejected", out _))
             {
-                CheckFields(record, value, RankingFields, "rankings record");
-                if (rankings.ValueKind == JsonValueKind.Array)
-                {
-                    int index = 0;
-                    foreach (var item in rankings.EnumerateArray())
-                    {
-                        if (item.ValueKind == JsonValueKind.Object)
-                            CheckFields(record, item, RankingItemFields, "ranking entry", $"rankings[{index}].");
-                        index++;
-                    }
-                }
-                pairs.AddRange(PreferenceRecords.Parse(record));
-                firstPair ??= record;
-            }
-            else if (value.TryGetProperty("chosen", out _) || value.TryGetProperty("rejected", out _))
-            {
-                CheckFields(record, value, PairFields, "pair record");
                 pairs.AddRange(PreferenceRecords.Parse(record));
                 firstPair ??= record;
             }

@@ -90,6 +90,26 @@ public class PreferenceRecordsTests
     }
 
     [Fact]
+    public void MisspeltOptionalField_IsAnErrorNotDropped()
+    {
+        var path = WriteJsonl("""{"prompt":"Q","chosen":"a","rejected":"b","reasonning":"kinder"}""");
+
+        var error = Assert.Throws<SharpTuneInputException>(() => PreferenceRecords.Load(path));
+
+        Assert.StartsWith($"{path}:1: reasonning: unknown field in a pair record", error.Message);
+    }
+
+    [Fact]
+    public void MisspeltRankingLabel_NamesTheEntry()
+    {
+        var path = WriteJsonl("""{"prompt":"Q","rankings":[{"output":"a","rank":1},{"output":"b","rank":2,"lable":"x"}]}""");
+
+        var error = Assert.Throws<SharpTuneInputException>(() => PreferenceRecords.Load(path));
+
+        Assert.StartsWith($"{path}:1: rankings[1].lable: unknown field in a ranking entry", error.Message);
+    }
+
+    [Fact]
     public void ConversationWithoutSharedTurn_IsRejected()
     {
         var path = WriteJsonl("""{"chosen":"yes","rejected":"no"}""");
