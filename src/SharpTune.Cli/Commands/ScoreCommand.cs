@@ -91,12 +91,13 @@ public static class ScoreCommand
         var scores = scorer.Score(rows);
         var chosen = Enumerable.Range(0, pairs.Count).Select(i => scores[2 * i]).ToArray();
         var rejected = Enumerable.Range(0, pairs.Count).Select(i => scores[2 * i + 1]).ToArray();
-        var lines = pairs.Select((pair, i) => new JsonObject
+        var lines = pairs.Select((pair, i) =>
         {
-            ["line"] = pair.Source.Line,
-            ["chosen_score"] = chosen[i],
-            ["rejected_score"] = rejected[i],
-            ["margin"] = chosen[i] - rejected[i],
+            var line = Located(pair.Source);
+            line["chosen_score"] = chosen[i];
+            line["rejected_score"] = rejected[i];
+            line["margin"] = chosen[i] - rejected[i];
+            return line;
         }).ToList();
 
         var metrics = PreferenceMetrics.FromRewards(chosen, rejected);
@@ -116,8 +117,22 @@ public static class ScoreCommand
     static (List<JsonObject> Lines, JsonObject Summary) ScoreRows(RewardModel scorer, IReadOnlyList<ScoreRow> rows)
     {
         var scores = scorer.Score(rows.Select(r => scorer.Row(r.Prompt, r.Response, r.Source)).ToList());
-        var lines = rows.Select((row, i) => new JsonObject { ["line"] = row.Source.Line, ["score"] = scores[i] }).ToList();
+        var lines = rows.Select((row, i) =>
+        {
+            var line = Located(row.Source);
+            line["score"] = scores[i];
+            return line;
+        }).ToList();
         var summary = new JsonObject { ["rows"] = rows.Count, ["mean_score"] = scores.Average(s => (double)s) };
         return (lines, summary);
+    }
+
+    /// <summary>Starts an output line with the record's line and, for a JSON array file, its item index.</summary>
+    static JsonObject Located(RecordSource source)
+    {
+        var line = new JsonObject { ["line"] = source.Line };
+        if (source.Item is int item)
+            line["item"] = item;
+        return line;
     }
 }

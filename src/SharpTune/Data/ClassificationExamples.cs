@@ -30,7 +30,7 @@ public static class ClassificationExamples
             var label = LabelOf(record, labelField);
             int classId = IndexOf(labels, label);
             if (classId < 0)
-                throw SharpTuneInputException.At(record.Source.Path, record.Source.Line, labelField,
+                throw record.Source.Error(labelField,
                     $"label {label} does not occur in the training data (classes: {string.Join(", ", labels)}); remove the record or add training examples of it");
 
             var ids = new List<long>();
@@ -43,7 +43,7 @@ public static class ClassificationExamples
                 truncated++;
             }
             if (ids.Count == 0)
-                throw SharpTuneInputException.At(record.Source.Path, record.Source.Line, textField, "the text is empty; remove the record");
+                throw record.Source.Error(textField, "the text is empty; remove the record");
             var targets = Enumerable.Repeat(Batch.IgnoreIndex, ids.Count).ToArray();
             targets[^1] = classId;
             examples.Add(new TokenizedExample(ids, targets, source: record.Source));
@@ -65,7 +65,7 @@ public static class ClassificationExamples
         foreach (var name in candidates)
             if (record.Value.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
                 return value.GetString()!;
-        throw SharpTuneInputException.At(record.Source.Path, record.Source.Line, textField,
+        throw record.Source.Error(textField,
             $"missing or not a string; set data.text_field to the record's text field (tried: {string.Join(", ", candidates)})");
     }
 
@@ -73,13 +73,13 @@ public static class ClassificationExamples
     static string LabelOf(JsonRecord record, string labelField)
     {
         if (!record.Value.TryGetProperty(labelField, out var value))
-            throw SharpTuneInputException.At(record.Source.Path, record.Source.Line, labelField,
+            throw record.Source.Error(labelField,
                 "missing; set data.label_field to the record's label field");
         return value.ValueKind switch
         {
             JsonValueKind.String => value.GetString()!,
             JsonValueKind.Number => value.GetRawText(),
-            _ => throw SharpTuneInputException.At(record.Source.Path, record.Source.Line, labelField,
+            _ => throw record.Source.Error(labelField,
                 $"a label must be a string or a number, got {value.ValueKind}; fix the record"),
         };
     }

@@ -59,7 +59,7 @@ internal static class RecordFields
     }
 
     public static SharpTuneInputException At(JsonRecord record, string field, string problem) =>
-        SharpTuneInputException.At(record.Source.Path, record.Source.Line, field, problem);
+        record.Source.Error(field, problem);
 
     /// <summary>Names a JSON value kind with its article, for messages such as "found a number".</summary>
     public static string Describe(JsonValueKind kind) => kind switch

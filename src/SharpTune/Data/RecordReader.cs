@@ -51,7 +51,7 @@ public static class RecordReader
                     "each line of a JSON Lines file must be one complete JSON object, so fix or remove this line");
             }
 
-            records.Add(ToRecord(value, path, lineNumber, allowStrings));
+            records.Add(ToRecord(value, new RecordSource(path, lineNumber), allowStrings));
         }
         return records;
     }
@@ -73,7 +73,7 @@ public static class RecordReader
             {
                 var line = lines.LineAt(json, (int)reader.TokenStartIndex);
                 using var document = JsonDocument.ParseValue(ref reader);
-                records.Add(ToRecord(document.RootElement.Clone(), path, line, allowStrings));
+                records.Add(ToRecord(document.RootElement.Clone(), new RecordSource(path, line, records.Count), allowStrings));
             }
             // The reader raises JsonException for content after the closing ']' or for a missing ']'.
             reader.Read();
@@ -88,15 +88,15 @@ public static class RecordReader
         return records;
     }
 
-    static JsonRecord ToRecord(JsonElement value, string path, int line, bool allowStrings)
+    static JsonRecord ToRecord(JsonElement value, RecordSource source, bool allowStrings)
     {
         if (value.ValueKind != JsonValueKind.Object && !(allowStrings && value.ValueKind == JsonValueKind.String))
         {
-            throw SharpTuneInputException.At(path, line, null, allowStrings
+            throw source.Error(null, allowStrings
                 ? $"expected a JSON object or string, found {RecordFields.Describe(value.ValueKind)}; each record must be an object such as {{\"prompt\": \"...\"}} or a string"
                 : $"expected a JSON object, found {RecordFields.Describe(value.ValueKind)}; each record must be an object such as {{\"text\": \"...\"}}");
         }
-        return new JsonRecord(value, new RecordSource(path, line));
+        return new JsonRecord(value, source);
     }
 
     static bool StartsWithArray(string path)

@@ -94,7 +94,7 @@ public sealed class SftExampleBuilder
         }
         catch (ChatTemplateException ex)
         {
-            throw SharpTuneInputException.At(chat.Source.Path, chat.Source.Line, "messages",
+            throw chat.Source.Error("messages",
                 $"the model's chat template failed on this conversation: {ex.Message}");
         }
     }

@@ -28,7 +28,7 @@ public sealed record TrainedSpans(DatasetFormat Format, RecordSource Source, IRe
             ? new TextExampleBuilder(tokenizer, maxLength, pack: false).Build([text])
             : new SftExampleBuilder(tokenizer, maxLength, chatTemplate: chatTemplate).Build([first]);
         if (dataset.Examples.Count == 0)
-            throw SharpTuneInputException.At(first.Source.Path, first.Source.Line, null,
+            throw first.Source.Error(null,
                 $"the first record has no trained token left after truncation to {maxLength} tokens; shorten its prompt");
         var example = dataset.Examples[0];
         return new TrainedSpans(parsed.Format, first.Source, Split(example.InputIds, example.Labels, tokenizer));

@@ -54,6 +54,16 @@ public sealed class RecordReaderTests
     }
 
     [Fact]
+    public void JsonArray_OneLine_ErrorNamesTheItem()
+    {
+        var path = TempDataFile.Write("prompts.json", """["Once upon a time", "The cat", 7]""");
+
+        var ex = Assert.Throws<SharpTuneInputException>(() => RecordReader.Read(path, allowStrings: true));
+
+        Assert.Contains("prompts.json:1: [2]: expected a JSON object or string, found a number", ex.Message);
+    }
+
+    [Fact]
     public void JsonArray_Malformed_NamesLine()
     {
         var path = TempDataFile.Write("data.json", "[", """  {"text": "a"},""", """  {"text" "b"}""", "]");
