@@ -25,10 +25,14 @@ public static class ExportCommand
             Description = "Weight storage type: f32, f16, bf16, or for gguf also the 32-value block formats q8_0 and q4_0. Default: the model's torch_dtype.",
         };
         dtype.AcceptOnlyFromAmong([.. ExportDtype.Names]);
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "Replace an existing output (a GGUF file, or an hf folder that SharpTune wrote) once the new one is complete.",
+        };
 
         var command = new Command("export", "Export a model, with an optional LoRA adapter merged in, for other runtimes.")
         {
-            model, adapter, format, output, dtype,
+            model, adapter, format, output, dtype, overwrite,
         };
         command.SetAction(CommandRunner.Guard(parse =>
         {
@@ -38,6 +42,10 @@ public static class ExportCommand
             bool gguf = parse.GetRequiredValue(format) == "gguf";
             if (gguf && Directory.Exists(outputPath))
                 throw SharpTuneInputException.At(outputPath, null, "--output", "is a folder; a GGUF export is one file, so pass a file path such as model.gguf");
+            if (gguf && File.Exists(outputPath) && !parse.GetValue(overwrite))
+                throw SharpTuneInputException.At(outputPath, null, "--output", "already exists; pass --overwrite to replace it once the new file is complete, or choose another path");
+            if (!gguf)
+                OutputFolder.Check(outputPath, "--output", parse.GetValue(overwrite), modelDir, parse.GetValue(adapter));
             var ggmlType = gguf ? ExportDtype.ToGgml(dtypeName) : default;
             var torchType = gguf ? default : ExportDtype.ToTorch(dtypeName);
 

@@ -75,4 +75,34 @@ public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<Trai
         Assert.Contains("is a folder", export.Stderr);
         Assert.Equal(["keep.txt"], Directory.GetFiles(folder).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void Existing_gguf_kept_without_overwrite()
+    {
+        var file = Path.Combine(_dir, "old.gguf");
+        File.WriteAllText(file, "an earlier export");
+
+        var refused = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "gguf", "--output", file);
+        var kept = File.ReadAllText(file);
+        var replaced = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "gguf", "--output", file, "--overwrite");
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("already exists; pass --overwrite", refused.Stderr);
+        Assert.Equal("an earlier export", kept);
+        Assert.Equal(0, replaced.ExitCode);
+        Assert.Equal("GGUF"u8.ToArray(), File.ReadAllBytes(file)[..4]);
+    }
+
+    [Fact]
+    public void Hf_export_never_replaces_a_foreign_folder()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "notes")).FullName;
+        File.WriteAllText(Path.Combine(folder, "keep.txt"), "kept");
+
+        var export = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "hf", "--output", folder, "--overwrite");
+
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("did not write", export.Stderr);
+        Assert.Equal(["keep.txt"], Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
 }
