@@ -69,6 +69,20 @@ internal static class RlSection
             throw values.Missing("rl.reward_word", "cat");
         if (rl.Reward == RewardKind.RewardModel && rl.RewardModel is null)
             throw values.Missing("rl.reward_model", "runs/reward");
+        // A key of another reward left in the recipe would be silently unused, which hides a mistaken rl.reward.
+        var reward = RecipeEnum.ToYaml(rl.Reward);
+        foreach (var (key, set, usedBy) in new[]
+        {
+            ("rl.reward_word", rl.RewardWord is not null, RewardKind.WordCount),
+            ("rl.reward_target_length", rl.RewardTargetLength is not null, RewardKind.Length),
+            ("rl.reward_model", rl.RewardModel is not null, RewardKind.RewardModel),
+            ("rl.reward_model_base", rl.RewardModelBase is not null, RewardKind.RewardModel),
+        })
+        {
+            if (set && rl.Reward != usedBy)
+                throw values.Error(key, values.SourceOf(key),
+                    $"only rl.reward {RecipeEnum.ToYaml(usedBy)} uses this key, but rl.reward is {reward}; remove the key or set rl.reward: {RecipeEnum.ToYaml(usedBy)}");
+        }
         if (rl.RewardWord is string word && (word.Trim().Length == 0 || word.Any(char.IsWhiteSpace)))
             throw values.Error("rl.reward_word", values.SourceOf("rl.reward_word"), $"'{word}' is not one word; set a single word such as cat");
         if (rl.Algorithm is RlAlgorithm.Grpo or RlAlgorithm.Rloo && rl.NumGenerations < 2)

@@ -31,11 +31,13 @@ public class RlRecipeTests
         Assert.False(rl.AdaptiveKl);
     }
 
-    [Fact]
-    public void RoundTrip_KeepsEveryRlValue()
+    [Theory]
+    [InlineData("rl.reward=length", "rl.reward_length_unit=characters", "rl.reward_target_length=40")]
+    [InlineData("rl.reward=reward_model", "rl.reward_model=runs/reward", "rl.reward_model_base=models/other")]
+    public void RoundTrip_KeepsEveryRlValue(string reward, string first, string second)
     {
-        var recipe = RecipeText.Parse(Rlhf, "rl.algorithm=rloo", "rl.reward=length", "rl.reward_length_unit=characters",
-            "rl.reward_target_length=40", "rl.reward_model=runs/reward", "rl.reward_model_base=models/other", "rl.adaptive_kl=true", "rl.top_p=0.9", "rl.num_generations=3");
+        var recipe = RecipeText.Parse(Rlhf, "rl.algorithm=rloo", "rl.reward_word=null", reward, first, second,
+            "rl.adaptive_kl=true", "rl.top_p=0.9", "rl.num_generations=3");
 
         var reloaded = RecipeText.Parse(recipe.ToYaml());
 
@@ -46,6 +48,8 @@ public class RlRecipeTests
     [InlineData("rl.reward_word=null", "--set rl.reward_word=null: rl.reward_word: a value is required")]
     [InlineData("rl.reward_word=two words", "rl.reward_word: 'two words' is not one word; set a single word such as cat")]
     [InlineData("rl.reward=reward_model", "rl.reward_model: missing required key; add 'reward_model: runs/reward' under 'rl:'")]
+    [InlineData("rl.reward=length", "rl.reward_word: only rl.reward word_count uses this key, but rl.reward is length; remove the key or set rl.reward: word_count")]
+    [InlineData("rl.reward_model=runs/reward", "rl.reward_model: only rl.reward reward_model uses this key, but rl.reward is word_count")]
     [InlineData("rl.top_p=1.5", "rl.top_p: 1.5 is out of range; set a number > 0 and <= 1")]
     [InlineData("rl.lam=2", "rl.lam: 2 is out of range; set a number >= 0 and <= 1")]
     [InlineData("rl.algorithm=ppg", "rl.algorithm: 'ppg' is not allowed; use one of: ppo, grpo, rloo")]
