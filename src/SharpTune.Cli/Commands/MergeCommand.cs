@@ -42,7 +42,7 @@ public static class MergeCommand
             if (baseFormat is not null)
             {
                 QuantizedBaseRecord.Write(parse.GetRequiredValue(output), baseFormat, merged: true);
-                Console.Error.WriteLine($"The adapter was trained on a {baseFormat.Name} base: merged into the dequantized base and stored in {PretrainedModel.DtypeName(loaded.DType)}. "
+                Console.Error.WriteLine($"The adapter was trained on a base stored in {baseFormat.Name}: merged into the dequantized base and stored in {PretrainedModel.DtypeName(loaded.DType)}. "
                     + "Quantizing this model again (export --dtype q8_0 or q4_0, or training it with precision nf4, fp4 or int8) shifts its outputs.");
             }
             return CommandRunner.Success;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,6 +44,18 @@ public static class PeakMemory
             return cudaPeak > 0 ? new PeakMemoryReading(cudaPeak, "cuda_in_use") : null;
         }
         return PeakResidentSetBytes() is long rss ? new PeakMemoryReading(rss, "cpu_vmhwm") : null;
+    }
+
+    /// <summary>
+    /// Reads the peak for <paramref name="device"/> into <paramref name="record"/> as <c>peak_memory_mb</c> and
+    /// <c>peak_memory_source</c>. Both keys are always written, null when the platform offers no reading, so step
+    /// records and summaries have the same columns everywhere.
+    /// </summary>
+    public static void WriteTo(JsonObject record, Device device)
+    {
+        var peak = Read(device);
+        record["peak_memory_mb"] = peak?.Megabytes;
+        record["peak_memory_source"] = peak?.Source;
     }
 
     /// <summary>Returns the peak resident set size (VmHWM in /proc/self/status) in bytes, or null off Linux.</summary>

@@ -35,5 +35,11 @@ public sealed class MetricsLog
     public static IReadOnlyList<JsonObject> Read(string path) =>
         File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
 
+    /// <summary>Returns the first logged eval loss (the step-0 baseline when the run had eval data), or null.</summary>
+    public static double? FirstEvalLoss(string metricsPath) =>
+        File.Exists(metricsPath)
+            ? Read(metricsPath).FirstOrDefault(r => r.ContainsKey("eval_loss"))?["eval_loss"]?.GetValue<double>()
+            : null;
+
     public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }

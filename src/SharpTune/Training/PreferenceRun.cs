@@ -56,25 +56,15 @@ public static class PreferenceRun
         var trainer = new Trainer(model, recipe.Training, train, eval, runDir, logger, objective);
         var before = eval is null ? null : Report(model, rewards, eval, recipe, logger, "before training");
         var result = trainer.Train(resume, progress, cancel);
+        var initialEval = MetricsLog.FirstEvalLoss(trainer.MetricsPath);
         if (result.Interrupted)
-            return new RunSummary(runDir, result, parameters, null, clock.Elapsed);
+            return new RunSummary(runDir, result, parameters, initialEval, clock.Elapsed);
         var after = eval is null ? null : Report(model, rewards, eval, recipe, logger, "after training");
 
         policy.Save(model, runDir, recipe.Model, rewardObjective is null ? null
             : new Dictionary<string, Tensor> { ["value_head.weight"] = rewardObjective.ValueHead.weight! });
-        var summary = new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
-        var peak = PeakMemory.Read(device);
-        var json = new JsonObject
-        {
-            ["peak_memory_mb"] = peak?.Megabytes,
-            ["peak_memory_source"] = peak?.Source,
-            ["steps"] = result.Steps,
-            ["final_loss"] = result.LastLoss,
-            ["final_eval_loss"] = result.EvalLoss,
-            ["trainable_parameters"] = parameters.Trainable,
-            ["total_parameters"] = parameters.Total,
-            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
-        };
+        var summary = new RunSummary(recipe.OutputDir, result, parameters, initialEval, clock.Elapsed);
+        var json = RecipeRun.SummaryJson(summary, device);
         if (before is not null && after is not null)
         {
             json["initial_eval_reward_accuracy"] = before.Accuracy;

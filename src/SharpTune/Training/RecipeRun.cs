@@ -104,7 +104,7 @@ public static class RecipeRun
         };
         var metricsBefore = ClassificationReport(model, mechanism, evalSource, recipe, logger, "before training");
         var result = trainer.Train(resume, progress, cancel);
-        var initialEval = FirstEvalLoss(trainer.MetricsPath);
+        var initialEval = MetricsLog.FirstEvalLoss(trainer.MetricsPath);
         if (result.Interrupted)
         {
             logger.LogWarning("Interrupted at step {Step}; continue with --resume (checkpoints are in {Dir})", result.Steps, runDir);
@@ -127,7 +127,7 @@ public static class RecipeRun
         else
             PretrainedModel.Save(model, Path.Combine(runDir, "model"), recipe.Model);
         var summary = new RunSummary(recipe.OutputDir, result, parameters, initialEval, clock.Elapsed);
-        var summaryJson = SummaryJson(summary, PeakMemory.Read(device));
+        var summaryJson = SummaryJson(summary, device);
         if (metricsAfter is not null)
         {
             summaryJson["initial_eval_accuracy"] = metricsBefore?.Accuracy;
@@ -137,7 +137,7 @@ public static class RecipeRun
         }
         File.WriteAllText(Path.Combine(runDir, "summary.json"), summaryJson.ToJsonString(MetricsLog.Indented));
         output.Publish();
-        logger.LogInformation("Finished {Steps} steps in {Elapsed:F1} s; outputs in {Dir}", result.Steps, clock.Elapsed.TotalSeconds, recipe.OutputDir);
+        logger.LogInformation("Finished: steps {Steps}, {Elapsed:F1} s; outputs in {Dir}", result.Steps, clock.Elapsed.TotalSeconds, recipe.OutputDir);
         return summary;
     }
 
@@ -192,21 +192,18 @@ public static class RecipeRun
                 split, data.LongerThanContextCount, contextWindow, maxLength);
     }
 
-    static double? FirstEvalLoss(string metricsPath) =>
-        File.Exists(metricsPath)
-            ? MetricsLog.Read(metricsPath).FirstOrDefault(r => r.ContainsKey("eval_loss"))?["eval_loss"]?.GetValue<double>()
-            : null;
-
-    static JsonObject SummaryJson(RunSummary summary, PeakMemoryReading? peak) => new()
+    /// <summary>The summary.json fields every trained run writes; objectives add their own metrics after them.</summary>
+    internal static JsonObject SummaryJson(RunSummary summary, Device device)
     {
-        ["peak_memory_mb"] = peak?.Megabytes,
-        ["peak_memory_source"] = peak?.Source,
-        ["steps"] = summary.Result.Steps,
-        ["final_loss"] = summary.Result.LastLoss,
-        ["initial_eval_loss"] = summary.InitialEvalLoss,
-        ["final_eval_loss"] = summary.Result.EvalLoss,
-        ["trainable_parameters"] = summary.Parameters.Trainable,
-        ["total_parameters"] = summary.Parameters.Total,
-        ["seconds"] = Math.Round(summary.Elapsed.TotalSeconds, 1),
-    };
+        var json = new JsonObject();
+        PeakMemory.WriteTo(json, device);
+        json["steps"] = summary.Result.Steps;
+        json["final_loss"] = summary.Result.LastLoss;
+        json["initial_eval_loss"] = summary.InitialEvalLoss;
+        json["final_eval_loss"] = summary.Result.EvalLoss;
+        json["trainable_parameters"] = summary.Parameters.Trainable;
+        json["total_parameters"] = summary.Parameters.Total;
+        json["seconds"] = Math.Round(summary.Elapsed.TotalSeconds, 1);
+        return json;
+    }
 }

@@ -83,11 +83,7 @@ public static class RlhfRun
             if (logging)
             {
                 var record = last.ToJson(step + 1, lr);
-                if (PeakMemory.Read(device) is PeakMemoryReading peak)
-                {
-                    record["peak_memory_mb"] = peak.Megabytes;
-                    record["peak_memory_source"] = peak.Source;
-                }
+                PeakMemory.WriteTo(record, device);
                 metrics.Append(record);
                 logger.LogInformation(
                     "step {Step}: reward {Reward:F3}, kl {Kl:F4}, entropy {Entropy:F3}, clip_fraction {Clip:F3}, response_length {Length:F1}{Value}, lr {Lr:G3}",
@@ -107,11 +103,8 @@ public static class RlhfRun
         policy.Save(model, runDir, recipe.Model, valueHead?.Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Parameter));
 
         var records = MetricsLog.Read(metricsPath);
-        var peakMemory = PeakMemory.Read(device);
         var summary = new JsonObject
         {
-            ["peak_memory_mb"] = peakMemory?.Megabytes,
-            ["peak_memory_source"] = peakMemory?.Source,
             ["steps"] = result.Steps,
             ["algorithm"] = RecipeEnum.ToYaml(rl.Algorithm),
             ["final_loss"] = result.LastLoss,
@@ -123,9 +116,10 @@ public static class RlhfRun
             ["total_parameters"] = parameters.Total,
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
         };
+        PeakMemory.WriteTo(summary, device);
         File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJsonString(MetricsLog.Indented));
         output.Publish();
-        logger.LogInformation("Finished {Steps} steps in {Elapsed:F1} s; outputs in {Dir}", result.Steps, clock.Elapsed.TotalSeconds, recipe.OutputDir);
+        logger.LogInformation("Finished: steps {Steps}, {Elapsed:F1} s; outputs in {Dir}", result.Steps, clock.Elapsed.TotalSeconds, recipe.OutputDir);
         return new RunSummary(recipe.OutputDir, result, parameters, null, clock.Elapsed);
     }
 }

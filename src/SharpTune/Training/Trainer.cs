@@ -156,11 +156,7 @@ public sealed class Trainer
                     record["loss_scale"] = scale;
                 if (!finite)
                     record["skipped"] = true;
-                if (PeakMemory.Read(model.Device) is PeakMemoryReading peak)
-                {
-                    record["peak_memory_mb"] = peak.Megabytes;
-                    record["peak_memory_source"] = peak.Source;
-                }
+                PeakMemory.WriteTo(record, model.Device);
                 metrics.Append(record);
             }
 

@@ -45,7 +45,7 @@ public static class QuantizedBaseRecord
     /// <paramref name="target"/> again.
     /// </summary>
     public static string RequantizeWarning(BaseQuantization format, string target) =>
-        $"the adapter was trained on a {format.Name} base and merged into its dequantized weights; storing the merged " +
+        $"the adapter was trained on a base stored in {format.Name} and merged into its dequantized weights; storing the merged " +
         $"model in {target} quantizes it again, so its outputs will shift from the trained model's. Compare generations " +
         $"before you ship it, or keep the merged model in bf16 or f32";
 }

@@ -51,7 +51,7 @@ public sealed class RequantizeWarningTests : IDisposable
 
         Assert.Equal([0, 0, 0, 0], [merge.ExitCode, q8.ExitCode, f32.ExitCode, q4.ExitCode]);
         Assert.Equal("nf4", QuantizedBaseRecord.Read(adapter)?.Name);
-        Assert.Contains("trained on a nf4 base: merged into the dequantized base", merge.Stderr);
+        Assert.Contains("trained on a base stored in nf4: merged into the dequantized base", merge.Stderr);
         Assert.Contains($"storing the merged model in q8_0 {Warning}", q8.Stderr);
         Assert.DoesNotContain(Warning, f32.Stderr);
         Assert.Contains($"storing the merged model in q4_0 {Warning}", q4.Stderr);
