@@ -18,8 +18,10 @@ public static class PromptRecords
         var prompt = record.Value.ValueKind == JsonValueKind.String
             ? RecordFields.ReadString(record, record.Value, "prompt", Hint)
             : RecordFields.RequireString(record, ["prompt"], Hint);
+        // A plain-string record is the prompt itself, so the error names the record rather than a field.
+        var field = record.Value.ValueKind == JsonValueKind.String ? "" : "prompt";
         if (prompt.Trim().Length == 0)
-            throw RecordFields.At(record, "prompt", "the prompt is empty; write the text the policy continues, or remove the record");
+            throw RecordFields.At(record, field, "the prompt is empty; write the text the policy continues, or remove the record");
         return prompt;
     }
 }

@@ -48,7 +48,7 @@ public sealed class PromptRecordsTests : IDisposable
 
         var error = Assert.Throws<SharpTuneInputException>(() => PromptRecords.Load(path));
 
-        Assert.StartsWith($"{path}:3: prompt: the prompt is empty", error.Message);
+        Assert.StartsWith($"{path}:3: [1]: the prompt is empty", error.Message);
     }
 
     [Fact]
@@ -58,6 +58,6 @@ public sealed class PromptRecordsTests : IDisposable
 
         var error = Assert.Throws<SharpTuneInputException>(() => PromptRecords.Load(path));
 
-        Assert.StartsWith($"{path}:1: expected a JSON object or string, found a number", error.Message);
+        Assert.StartsWith($"{path}:1: [1]: expected a JSON object or string, found a number", error.Message);
     }
 }
