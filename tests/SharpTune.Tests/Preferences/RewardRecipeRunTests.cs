@@ -31,7 +31,7 @@ public sealed class RewardRecipeRunTests(ITestOutputHelper output) : IDisposable
               alpha: 16
               dropout: 0
             training:
-              max_steps: 80
+              max_steps: 160
               batch_size: 8
               learning_rate: 1.0e-3
               lr_scheduler: constant
