@@ -42,9 +42,9 @@ public static class ExportCommand
             bool gguf = parse.GetRequiredValue(format) == "gguf";
             if (gguf && Directory.Exists(outputPath))
                 throw SharpTuneInputException.At(outputPath, null, "--output", "is a folder; a GGUF export is one file, so pass a file path such as model.gguf");
-            if (gguf && File.Exists(outputPath) && !parse.GetValue(overwrite))
-                throw SharpTuneInputException.At(outputPath, null, "--output", "already exists; pass --overwrite to replace it once the new file is complete, or choose another path");
-            if (!gguf)
+            if (gguf)
+                OutputFolder.CheckFile(outputPath, "--output", parse.GetValue(overwrite), modelDir, parse.GetValue(adapter));
+            else
                 OutputFolder.Check(outputPath, "--output", parse.GetValue(overwrite), modelDir, parse.GetValue(adapter));
             var ggmlType = gguf ? ExportDtype.ToGgml(dtypeName) : default;
             var torchType = gguf ? default : ExportDtype.ToTorch(dtypeName);

@@ -26,7 +26,7 @@ public class InputSafetyTests
         var result = CliProcess.Run(Cwd, "merge", "--model", TestPaths.Stories260k, "--adapter", "/nonexistent", "--output", TestPaths.Stories260k);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("also an input", Assert.Single(result.ErrorLines));
+        Assert.Contains("is an input of this command", Assert.Single(result.ErrorLines));
     }
 
     [Fact]

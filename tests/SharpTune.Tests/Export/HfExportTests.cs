@@ -105,4 +105,52 @@ public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<Trai
         Assert.Contains("did not write", export.Stderr);
         Assert.Equal(["keep.txt"], Directory.GetFiles(folder).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void Hf_export_keeps_a_model_copy_with_user_files()
+    {
+        var copy = Directory.CreateDirectory(Path.Combine(_dir, "model-copy")).FullName;
+        foreach (var file in Directory.GetFiles(TestPaths.Stories260k))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(copy, "notes.txt"), "mine");
+
+        var export = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "hf", "--output", copy, "--overwrite");
+
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("did not write", export.Stderr);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(copy, "notes.txt")));
+    }
+
+    [Fact]
+    public void Export_never_replaces_a_folder_holding_its_adapter()
+    {
+        var run = Directory.CreateDirectory(Path.Combine(_dir, "run")).FullName;
+        var adapter = Path.Combine(run, "adapter");
+        Directory.CreateDirectory(adapter);
+        foreach (var file in Directory.GetFiles(adapters.First))
+            File.Copy(file, Path.Combine(adapter, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(run, "summary.json"), "{}");
+
+        var export = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--adapter", adapter, "--format", "hf", "--output", run, "--overwrite");
+
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("is an input of this command or contains one", export.Stderr);
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")));
+    }
+
+    [Fact]
+    public void Gguf_export_never_replaces_a_file_of_its_model()
+    {
+        var copy = Directory.CreateDirectory(Path.Combine(_dir, "model-for-gguf")).FullName;
+        foreach (var file in Directory.GetFiles(TestPaths.Stories260k))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        var weights = Path.Combine(copy, "model.safetensors");
+        var before = File.ReadAllBytes(weights);
+
+        var export = CliProcess.Run(_dir, "export", "--model", copy, "--format", "gguf", "--output", weights, "--overwrite");
+
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains("inside an input folder", export.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(weights));
+    }
 }
