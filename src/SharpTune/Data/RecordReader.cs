@@ -23,7 +23,8 @@ public static class RecordReader
         if (records.Count == 0)
         {
             throw SharpTuneInputException.At(path, null, null,
-                "no records found because the file is empty, blank or an empty array; add at least one JSON object");
+                "no records found because the file is empty, blank or an empty array; add at least one " +
+                (allowStrings ? "JSON object or string" : "JSON object"));
         }
         return records;
     }

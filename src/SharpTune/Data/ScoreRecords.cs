@@ -77,6 +77,6 @@ public static class ScoreRecords
         foreach (var property in value.EnumerateObject())
             if (!allowed.Contains(property.Name, StringComparer.Ordinal))
                 throw RecordFields.At(record, prefix + property.Name,
-                    $"unknown field in a {form}; allowed fields are {string.Join(", ", allowed)}");
+                    $"unknown field in a {form}; allowed fields are {string.Join(", ", allowed)}, so rename or remove it");
     }
 }

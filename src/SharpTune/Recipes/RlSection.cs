@@ -75,6 +75,8 @@ internal static class RlSection
         {
             ("rl.reward_word", rl.RewardWord is not null, RewardKind.WordCount),
             ("rl.reward_target_length", rl.RewardTargetLength is not null, RewardKind.Length),
+            // The unit has a default that written recipes repeat, so only a value other than tokens counts as set.
+            ("rl.reward_length_unit", rl.RewardLengthUnit != LengthUnit.Tokens, RewardKind.Length),
             ("rl.reward_model", rl.RewardModel is not null, RewardKind.RewardModel),
             ("rl.reward_model_base", rl.RewardModelBase is not null, RewardKind.RewardModel),
         })

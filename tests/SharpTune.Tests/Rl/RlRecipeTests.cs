@@ -49,6 +49,7 @@ public class RlRecipeTests
     [InlineData("rl.reward_word=two words", "rl.reward_word: 'two words' is not one word; set a single word such as cat")]
     [InlineData("rl.reward=reward_model", "rl.reward_model: missing required key; add 'reward_model: runs/reward' under 'rl:'")]
     [InlineData("rl.reward=length", "rl.reward_word: only rl.reward word_count uses this key, but rl.reward is length; remove the key or set rl.reward: word_count")]
+    [InlineData("rl.reward_length_unit=characters", "rl.reward_length_unit: only rl.reward length uses this key, but rl.reward is word_count")]
     [InlineData("rl.reward_model=runs/reward", "rl.reward_model: only rl.reward reward_model uses this key, but rl.reward is word_count")]
     [InlineData("rl.top_p=1.5", "rl.top_p: 1.5 is out of range; set a number > 0 and <= 1")]
     [InlineData("rl.lam=2", "rl.lam: 2 is out of range; set a number >= 0 and <= 1")]
