@@ -48,7 +48,7 @@ public static class OutputFolder
     {
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
-            throw SharpTuneInputException.At(path, null, key, "is a folder; pass a file path");
+            throw SharpTuneInputException.At(path, null, key, "is a folder; this output is one file, so pass a file path such as model.gguf");
         if (File.Exists(full))
         {
             if (inputs.OfType<string>().Any(input => IsSameOrInside(full, input)))

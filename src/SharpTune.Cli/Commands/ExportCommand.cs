@@ -40,8 +40,6 @@ public static class ExportCommand
             var outputPath = parse.GetRequiredValue(output);
             var dtypeName = parse.GetValue(dtype) ?? ExportDtype.FromTorchDtype(ModelConfig.Load(modelDir).TorchDtype);
             bool gguf = parse.GetRequiredValue(format) == "gguf";
-            if (gguf && Directory.Exists(outputPath))
-                throw SharpTuneInputException.At(outputPath, null, "--output", "is a folder; a GGUF export is one file, so pass a file path such as model.gguf");
             if (gguf)
                 OutputFolder.CheckFile(outputPath, "--output", parse.GetValue(overwrite), modelDir, parse.GetValue(adapter));
             else

@@ -36,11 +36,11 @@ public static class PreferenceRecords
     {
         if (record.Value.TryGetProperty("rankings", out var rankings))
         {
-            CheckFields(record, record.Value, RankingFields, "rankings record");
+            RecordFields.RejectUnknown(record, record.Value, RankingFields, "rankings record");
             return ExpandRankings(record, rankings);
         }
 
-        CheckFields(record, record.Value, PairFields, "pair record");
+        RecordFields.RejectUnknown(record, record.Value, PairFields, "pair record");
 
         var chosen = RecordFields.RequireString(record, ["chosen"], PairHint);
         var rejected = RecordFields.RequireString(record, ["rejected"], PairHint);
@@ -52,7 +52,7 @@ public static class PreferenceRecords
         }
 
         var (sharedPrompt, chosenResponse, rejectedResponse) = SplitConversation(chosen, rejected)
-            ?? throw At(record, "chosen",
+            ?? throw RecordFields.At(record, "chosen",
                 $"no prompt field, and chosen and rejected share no prefix ending at \"{AssistantMarker.Trim()}\"; add a prompt field or give both dialogues the same Human/Assistant history");
         return [new PreferencePair(sharedPrompt, chosenResponse, rejectedResponse, NullIfEmpty(reasoning), record.Source)];
     }
@@ -83,7 +83,7 @@ public static class PreferenceRecords
     {
         var prompt = RecordFields.RequireString(record, ["prompt"], "a rankings record needs the prompt the outputs answer");
         if (rankings.ValueKind != JsonValueKind.Array)
-            throw At(record, "rankings", "expected an array of {\"output\", \"rank\"} objects");
+            throw RecordFields.At(record, "rankings", "expected an array of {\"output\", \"rank\"} objects");
 
         var ranked = new List<(string Output, int Rank, string? Label)>();
         int index = 0;
@@ -91,19 +91,19 @@ public static class PreferenceRecords
         {
             var field = $"rankings[{index++}]";
             if (item.ValueKind != JsonValueKind.Object)
-                throw At(record, field, "expected an object with output and rank");
-            CheckFields(record, item, RankingItemFields, "ranking entry", field + ".");
+                throw RecordFields.At(record, field, "expected an object with output and rank");
+            RecordFields.RejectUnknown(record, item, RankingItemFields, "ranking entry", field + ".");
             if (!item.TryGetProperty("output", out var output) || output.ValueKind != JsonValueKind.String)
-                throw At(record, field + ".output", "missing or not a string; give the response text");
+                throw RecordFields.At(record, field + ".output", "missing or not a string; give the response text");
             if (!item.TryGetProperty("rank", out var rank) || !rank.TryGetInt32(out var rankValue) || rankValue < 1)
-                throw At(record, field + ".rank", "missing or not a positive integer; rank 1 is the best output");
+                throw RecordFields.At(record, field + ".rank", "missing or not a positive integer; rank 1 is the best output");
             string? label = item.TryGetProperty("label", out var labelValue) && labelValue.ValueKind == JsonValueKind.String
                 ? labelValue.GetString()
                 : null;
             ranked.Add((output.GetString()!, rankValue, label));
         }
         if (ranked.Select(r => r.Rank).Distinct().Count() < 2)
-            throw At(record, "rankings", "needs at least two outputs of different rank to form a pair");
+            throw RecordFields.At(record, "rankings", "needs at least two outputs of different rank to form a pair");
 
         // Outputs of equal rank express no preference, so they form no pair.
         var pairs = new List<PreferencePair>();
@@ -113,16 +113,5 @@ public static class PreferenceRecords
         return pairs;
     }
 
-    static void CheckFields(JsonRecord record, JsonElement value, string[] allowed, string form, string prefix = "")
-    {
-        foreach (var property in value.EnumerateObject())
-            if (!allowed.Contains(property.Name, StringComparer.Ordinal))
-                throw At(record, prefix + property.Name,
-                    $"unknown field in a {form}; allowed fields are {string.Join(", ", allowed)}, so rename or remove it");
-    }
-
     static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
-
-    static SharpTuneInputException At(JsonRecord record, string field, string problem) =>
-        record.Source.Error(field, problem);
 }

@@ -58,6 +58,18 @@ internal static class RecordFields
         }
     }
 
+    /// <summary>
+    /// Raises for the first property of <paramref name="value"/> (the record or an object inside it, whose field names
+    /// get <paramref name="prefix"/>) that is not in <paramref name="allowed"/>, so a misspelt field is never dropped.
+    /// </summary>
+    public static void RejectUnknown(JsonRecord record, JsonElement value, IReadOnlyList<string> allowed, string form, string prefix = "")
+    {
+        foreach (var property in value.EnumerateObject())
+            if (!allowed.Contains(property.Name, StringComparer.Ordinal))
+                throw At(record, prefix + property.Name,
+                    $"unknown field in a {form}; allowed fields are {string.Join(", ", allowed)}, so rename or remove it");
+    }
+
     public static SharpTuneInputException At(JsonRecord record, string field, string problem) =>
         record.Source.Error(field, problem);
 

@@ -45,14 +45,14 @@ public static class ScoreRecords
             }
             else if (value.TryGetProperty("response", out _))
             {
-                CheckFields(record, value, ResponseFields, "prompt and response record");
+                RecordFields.RejectUnknown(record, value, ResponseFields, "prompt and response record");
                 var prompt = RecordFields.RequireString(record, ["prompt"], FormHint);
                 rows.Add(new ScoreRow(prompt, RecordFields.RequireString(record, ["response"], FormHint), record.Source));
                 firstRow ??= record;
             }
             else if (value.TryGetProperty("text", out _))
             {
-                CheckFields(record, value, TextFields, "text record");
+                RecordFields.RejectUnknown(record, value, TextFields, "text record");
                 rows.Add(new ScoreRow("", RecordFields.RequireString(record, ["text"], FormHint), record.Source));
                 firstRow ??= record;
             }
@@ -70,13 +70,5 @@ public static class ScoreRecords
                     $"(line {firstRow.Source.Line}); score them in two files");
         }
         return new ScoreData(pairs, rows);
-    }
-
-    static void CheckFields(JsonRecord record, JsonElement value, string[] allowed, string form, string prefix = "")
-    {
-        foreach (var property in value.EnumerateObject())
-            if (!allowed.Contains(property.Name, StringComparer.Ordinal))
-                throw RecordFields.At(record, prefix + property.Name,
-                    $"unknown field in a {form}; allowed fields are {string.Join(", ", allowed)}, so rename or remove it");
     }
 }

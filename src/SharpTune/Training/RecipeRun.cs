@@ -192,7 +192,7 @@ public static class RecipeRun
                 split, data.LongerThanContextCount, contextWindow, maxLength);
     }
 
-    /// <summary>The summary.json fields every trained run writes; objectives add their own metrics after them.</summary>
+    /// <summary>The summary.json fields that SFT, CPT, classification and preference runs share; each adds its own metrics after them.</summary>
     internal static JsonObject SummaryJson(RunSummary summary, Device device)
     {
         var json = new JsonObject();

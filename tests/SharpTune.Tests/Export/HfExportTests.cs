@@ -77,24 +77,24 @@ public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<Trai
     }
 
     [Fact]
-    public void Existing_gguf_kept_without_overwrite()
+    public void Gguf_export_needs_overwrite()
     {
         var file = Path.Combine(_dir, "old.gguf");
         File.WriteAllText(file, "an earlier export");
 
-        var refused = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "gguf", "--output", file);
-        var kept = File.ReadAllText(file);
-        var replaced = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "gguf", "--output", file, "--overwrite");
+        var withoutFlag = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "gguf", "--output", file);
+        var textAfterRefusal = File.ReadAllText(file);
+        var withFlag = CliProcess.Run(_dir, "export", "--model", TestPaths.Stories260k, "--format", "gguf", "--output", file, "--overwrite");
 
-        Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("already exists; pass --overwrite", refused.Stderr);
-        Assert.Equal("an earlier export", kept);
-        Assert.Equal(0, replaced.ExitCode);
+        Assert.Equal(2, withoutFlag.ExitCode);
+        Assert.Contains("already exists; pass --overwrite", withoutFlag.Stderr);
+        Assert.Equal("an earlier export", textAfterRefusal);
+        Assert.Equal(0, withFlag.ExitCode);
         Assert.Equal("GGUF"u8.ToArray(), File.ReadAllBytes(file)[..4]);
     }
 
     [Fact]
-    public void Hf_export_never_replaces_a_foreign_folder()
+    public void Hf_export_keeps_foreign_folder()
     {
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "notes")).FullName;
         File.WriteAllText(Path.Combine(folder, "keep.txt"), "kept");
@@ -107,7 +107,7 @@ public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<Trai
     }
 
     [Fact]
-    public void Hf_export_keeps_a_model_copy_with_user_files()
+    public void Hf_export_keeps_user_model_copy()
     {
         var copy = Directory.CreateDirectory(Path.Combine(_dir, "model-copy")).FullName;
         foreach (var file in Directory.GetFiles(TestPaths.Stories260k))
@@ -122,7 +122,7 @@ public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<Trai
     }
 
     [Fact]
-    public void Export_never_replaces_a_folder_holding_its_adapter()
+    public void Export_keeps_run_holding_adapter()
     {
         var run = Directory.CreateDirectory(Path.Combine(_dir, "run")).FullName;
         var adapter = Path.Combine(run, "adapter");
@@ -139,7 +139,7 @@ public sealed class HfExportTests(TrainedAdapters adapters) : IClassFixture<Trai
     }
 
     [Fact]
-    public void Gguf_export_never_replaces_a_file_of_its_model()
+    public void Gguf_export_keeps_model_weights()
     {
         var copy = Directory.CreateDirectory(Path.Combine(_dir, "model-for-gguf")).FullName;
         foreach (var file in Directory.GetFiles(TestPaths.Stories260k))

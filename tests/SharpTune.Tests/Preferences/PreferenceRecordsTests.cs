@@ -90,7 +90,7 @@ public class PreferenceRecordsTests
     }
 
     [Fact]
-    public void MisspeltOptionalField_IsAnErrorNotDropped()
+    public void MisspeltOptionalField_IsError()
     {
         var path = WriteJsonl("""{"prompt":"Q","chosen":"a","rejected":"b","reasonning":"kinder"}""");
 
@@ -100,7 +100,7 @@ public class PreferenceRecordsTests
     }
 
     [Fact]
-    public void MisspeltRankingLabel_NamesTheEntry()
+    public void MisspeltRankingLabel_NamesEntry()
     {
         var path = WriteJsonl("""{"prompt":"Q","rankings":[{"output":"a","rank":1},{"output":"b","rank":2,"lable":"x"}]}""");
 
